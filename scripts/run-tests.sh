@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: a warnings-as-errors build with every test, the same
+# tests under AddressSanitizer + UndefinedBehaviorSanitizer, and the unit
+# tests under valgrind. Build directories: build-test, build-asan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+setup() { # dir, extra meson args...
+	local dir=$1; shift
+	if [ -d "$dir" ]; then
+		meson setup --reconfigure "$dir" --werror "$@" >/dev/null
+	else
+		meson setup "$dir" --werror "$@" >/dev/null
+	fi
+}
+
+echo "== build (warnings as errors) and test"
+setup build-test -Dbuildtype=debugoptimized
+meson compile -C build-test
+meson test -C build-test --print-errorlogs
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
+setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+meson compile -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs
+
+echo "== valgrind (unit and conformance suites)"
+meson test -C build-test --setup valgrind --suite unit --suite conformance --print-errorlogs
