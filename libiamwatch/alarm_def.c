@@ -310,7 +310,7 @@ static const char *const standard_units[] = {
 	"Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
 };
 
-static int is_standard_unit(const char *u)
+int iamw__is_standard_unit(const char *u)
 {
 	for (size_t i = 0; i < sizeof standard_units / sizeof standard_units[0]; i++)
 		if (strcmp(u, standard_units[i]) == 0)
@@ -406,7 +406,7 @@ int iamw__metric_alarm_def_validate(const iamw__metric_alarm_def *def, iamw_erro
 	if (!iamw__missing_data_name(def->treat_missing_data))
 		return iamw__error_set(err, IAMW_EVALIDATION, IAMW_NO_OFFSET, 0, SRC,
 		                       "TreatMissingData must be breaching, notBreaching, ignore or missing");
-	if (def->unit && !is_standard_unit(def->unit))
+	if (def->unit && !iamw__is_standard_unit(def->unit))
 		return iamw__error_set(err, IAMW_EVALIDATION, IAMW_NO_OFFSET, 0, SRC,
 		                       "Unit '%.40s' is not a CloudWatch standard unit", def->unit);
 	if (def->evaluate_low_sample_count_percentile &&

@@ -151,4 +151,7 @@ int iamw__metric_alarm_def_validate(const iamw__metric_alarm_def *def, iamw_erro
 /* Free every string a definition owns and zero it; NULL is a no-op. */
 void iamw__metric_alarm_def_free(iamw__metric_alarm_def *def);
 
+/* 1 if u is a CloudWatch StandardUnit name ("Count", "Bytes/Second", ...). */
+int iamw__is_standard_unit(const char *u);
+
 #endif /* IAMW_ALARM_EVAL_H */

@@ -149,6 +149,12 @@ struct iamw_pattern {
 /* parser.c */
 int iamw__parse_pattern(iamw_pattern *p, iamw_error *err);
 
+/* Compile one property selector ("$.a.b[0]") into host's arena, e.g. for a
+ * metric value or dimension. Wildcards are refused (they name no single
+ * value). Errors are reported with err->source = source. */
+int iamw__compile_selector(iamw_pattern *host, const char *text, size_t len,
+                           const iamw__selector **out, iamw_error *err, const char *source);
+
 /* dump.c */
 void iamw__dump_pattern(const iamw_pattern *p, iamw__buf *b);
 void iamw__canonical_pattern(const iamw_pattern *p, iamw__buf *b);

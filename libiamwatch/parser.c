@@ -25,7 +25,7 @@ typedef struct parser {
 	size_t n_sels;
 } parser;
 
-#define SRC(ps) ((ps)->p->source)
+#define SRC(ps) ((ps)->lx.src)
 
 static int fail(parser *ps, int code, size_t off, size_t len, const char *fmt, ...)
     IAMW_PRINTF(5, 6);
@@ -916,4 +916,37 @@ int iamw__parse_pattern(iamw_pattern *p, iamw_error *err)
 		parse_terms(&ps);
 	}
 	return ps.failed;
+}
+
+/* ------------------------------------------------------------------ selectors alone */
+
+int iamw__compile_selector(iamw_pattern *host, const char *text, size_t len,
+                           const iamw__selector **out, iamw_error *err, const char *source)
+{
+	parser ps;
+	memset(&ps, 0, sizeof ps);
+	ps.p = host;
+	char *copy = iamw__arena_strndup(&host->arena, text, len);
+	if (!copy)
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, source, "out of memory");
+	ps.lx.src = copy;
+	ps.lx.len = len;
+	ps.tok = iamw__lex_expr(&ps.lx);
+	if (ps.tok.kind != IAMW_TOK_SELECTOR || ps.tok.length != len)
+		return iamw__error_set(err, IAMW_EVALIDATION, 0, len, source,
+		                       "'%.*s' is not a property selector like $.field or $.a.b[0]",
+		                       (int)(len > 60 ? 60 : len), text);
+	iamw_error local;
+	ps.err = &local;
+	unsigned saved = host->n_wildcard_selectors;
+	iamw__selector *sel = NULL;
+	int rc = parse_selector(&ps, &sel);
+	host->n_wildcard_selectors = saved;
+	if (rc)
+		return iamw__error_set(err, rc, local.offset, local.length, source, "%s", local.text);
+	if (sel->wildcards)
+		return iamw__error_set(err, IAMW_EVALIDATION, 0, len, source,
+		                       "a wildcard selector does not name one value");
+	*out = sel;
+	return IAMW_OK;
 }
