@@ -174,7 +174,12 @@ enum {
 	 *  extracted values under its selector text ("$.latency": "50").
 	 *  CloudWatch's TestMetricFilter returns {} for JSON patterns, which is the
 	 *  default (docs/semantics.md A-13). */
-	IAMW_COMPILE_JSON_EXTRACT = 1u << 0
+	IAMW_COMPILE_JSON_EXTRACT = 1u << 0,
+	/** Do not build the required-literal prefilter for this pattern: every
+	 *  event takes the full matching path (parse, evaluate). Results are the
+	 *  same either way; this exists for benchmarks and differential tests
+	 *  (docs/performance.md). */
+	IAMW_COMPILE_NO_PREFILTER = 1u << 1
 };
 
 /**
@@ -235,6 +240,75 @@ IAMW_API int iamw_pattern_canonical(const iamw_pattern *pattern, char **out, siz
  */
 IAMW_API unsigned iamw_pattern_regex_count(const iamw_pattern *pattern);
 IAMW_API unsigned iamw_pattern_wildcard_selector_count(const iamw_pattern *pattern);
+
+/** The operator of one condition of a pattern (see iamw_pattern_foreach_condition). */
+typedef enum iamw_condition_op {
+	IAMW_OP_EQ = 1,
+	IAMW_OP_NE,
+	IAMW_OP_LT,
+	IAMW_OP_LE,
+	IAMW_OP_GT,
+	IAMW_OP_GE,
+	IAMW_OP_IS_NULL,
+	IAMW_OP_IS_TRUE,
+	IAMW_OP_IS_FALSE,
+	IAMW_OP_NOT_EXISTS,
+	IAMW_OP_TERM_REQUIRED, /**< a term or phrase that must appear */
+	IAMW_OP_TERM_OPTIONAL, /**< a ? term */
+	IAMW_OP_TERM_EXCLUDED, /**< a - term */
+	IAMW_OP_REGEX_SEARCH   /**< a standalone %regex% */
+} iamw_condition_op;
+
+/** The kind of value a condition compares with. */
+typedef enum iamw_value_kind {
+	IAMW_VALUE_NONE = 0,   /**< IS NULL / IS TRUE / IS FALSE / NOT EXISTS */
+	IAMW_VALUE_NUMBER = 1, /**< value holds the number as written */
+	IAMW_VALUE_STRING = 2, /**< value holds the text without its wildcard stars */
+	IAMW_VALUE_ANY = 3,    /**< '*' alone: any string or number */
+	IAMW_VALUE_REGEX = 4   /**< value holds the regex body */
+} iamw_value_kind;
+
+/** One condition of a compiled pattern, for linters and coverage checks. */
+typedef struct iamw_condition {
+	const char *field;          /**< "$.a.b[0]", a delimited field name, or NULL for terms */
+	iamw_condition_op op;
+	iamw_value_kind value_kind;
+	const char *value;          /**< NUL-terminated, or NULL */
+	int leading_wildcard;       /**< STRING value written with a leading '*' */
+	int trailing_wildcard;      /**< STRING value written with a trailing '*' */
+	size_t offset;              /**< span of the condition in the pattern source */
+	size_t length;
+	unsigned depth;             /**< nesting depth of &&/|| groups (0 = top) */
+} iamw_condition;
+
+/** Called for each condition in source order; a nonzero return stops the walk. */
+typedef int (*iamw_condition_cb)(const iamw_condition *c, void *payload);
+
+/**
+ * Visit every condition (JSON comparisons, delimited field conditions,
+ * terms, a standalone regex) of a compiled pattern.
+ * @return IAMW_OK, or the callback's nonzero value when it stopped the walk.
+ * Ownership: the strings are borrowed for the duration of the callback.
+ * Thread-safety: safe from any thread.
+ */
+IAMW_API int iamw_pattern_foreach_condition(const iamw_pattern *pattern, iamw_condition_cb cb,
+                                            void *payload);
+
+/**
+ * Match every line of a buffer (NDJSON or text; lines end at "\n", a
+ * trailing "\r" is dropped) in one call, so that bindings cross into C
+ * once per buffer.
+ * @param[out] line_numbers 0-based numbers of the matching lines, filled
+ *             up to capacity (may be NULL when capacity is 0)
+ * @param[out] n_matches the total number of matching lines
+ * @param[out] n_lines the number of lines (may be NULL)
+ * @return IAMW_OK or a negative iamw_status (lines over the event size limit
+ *         do not match and do not stop the scan)
+ * Ownership: buf is borrowed for the call. Thread-safety: as match_text.
+ */
+IAMW_API int iamw_pattern_scan_lines(const iamw_pattern *pattern, const char *buf, size_t len,
+                                     iamw_match *match, size_t *line_numbers, size_t capacity,
+                                     size_t *n_matches, size_t *n_lines);
 
 /**
  * Create a match scratch object, usable with any pattern.
@@ -512,6 +586,20 @@ IAMW_API void iamw_engine_free(iamw_engine *engine);
 IAMW_API int iamw_engine_load_rules(iamw_engine *engine, const char *json, size_t len,
                                     iamw_error *err);
 
+/**
+ * Convert a rules file (rules document, CloudFormation template in JSON, or
+ * `terraform show -json` output) into a rules document, resolving what
+ * CloudFormation intrinsics can be resolved offline (Ref, Fn::Sub,
+ * Fn::GetAtt, Fn::Join, parameters' defaults, pseudo parameters from
+ * account_id / region, which may be NULL for the defaults).
+ * @param[out] out the rules document as JSON text; free with iamw_free()
+ * @param[out] err failure details (source "rules")
+ * Thread-safety: reentrant.
+ */
+IAMW_API int iamw_rules_normalize(const char *json, size_t len, const char *account_id,
+                                  const char *region, char **out, size_t *out_len,
+                                  iamw_error *err);
+
 /** Put one definition from its AWS request JSON (create or replace by name). */
 IAMW_API int iamw_engine_put_metric_filter(iamw_engine *engine, const char *json, size_t len,
                                            iamw_error *err);
@@ -542,6 +630,35 @@ IAMW_API int iamw_engine_ingest_text(iamw_engine *engine, const char *event, siz
  *  may be NULL when every pattern is a JSON pattern. tree is borrowed. */
 IAMW_API int iamw_engine_ingest_json(iamw_engine *engine, const struct cJSON *tree,
                                      const char *raw, size_t raw_len, int64_t timestamp_ms);
+
+/** What iamw_engine_ingest_lines() did. */
+typedef struct iamw_ingest_report {
+	size_t lines;       /**< lines seen (blank lines included) */
+	size_t events;      /**< events ingested */
+	size_t errors;      /**< lines refused (no time, too large, ...) */
+	size_t first_error_line; /**< 0-based line of the first refused line */
+	int first_error;    /**< its iamw_status */
+	size_t matches;     /**< metric filter matches, summed */
+	size_t notifications; /**< notifications delivered (with IAMW_INGEST_ADVANCE) */
+} iamw_ingest_report;
+
+/** Flags for iamw_engine_ingest_lines(). */
+enum {
+	/** After each event, advance the clock to the event's time (the replay
+	 *  of a time-ordered log, as `iamwatch scan` does). */
+	IAMW_INGEST_ADVANCE = 1u << 0
+};
+
+/**
+ * Ingest every non-blank line of an NDJSON buffer in one call (bindings
+ * cross into C once per buffer). Lines the engine refuses are counted and
+ * skipped; the rest are still ingested.
+ * @param[out] report counters (may be NULL)
+ * @return IAMW_OK, or a negative iamw_status for errors that stop the scan
+ *         (IAMW_ENOMEM, IAMW_EBUSY)
+ */
+IAMW_API int iamw_engine_ingest_lines(iamw_engine *engine, const char *buf, size_t len,
+                                      uint32_t flags, iamw_ingest_report *report);
 
 /**
  * Move the clock to now_ms: every alarm is evaluated at each evaluation

@@ -488,6 +488,13 @@ int iamw__alarm_evaluate(const iamw__metric_alarm_def *def, const iamw__datapoin
                          size_t n_slots, iamw_alarm_state current, int64_t now_ms,
                          iamw__alarm_eval_result *out)
 {
+	return iamw__alarm_evaluate_ex(def, slots, n_slots, current, now_ms, 0, out);
+}
+
+int iamw__alarm_evaluate_ex(const iamw__metric_alarm_def *def, const iamw__datapoint *slots,
+                            size_t n_slots, iamw_alarm_state current, int64_t now_ms,
+                            unsigned flags, iamw__alarm_eval_result *out)
+{
 	if (!out)
 		return IAMW_EINVAL;
 	memset(out, 0, sizeof *out);
@@ -608,6 +615,13 @@ int iamw__alarm_evaluate(const iamw__metric_alarm_def *def, const iamw__datapoin
 	}
 	out->n_breaching = breaching;
 	out->n_filled = v.n_filled;
+	if ((flags & IAMW__EVAL_TEXT_ON_CHANGE) && v.target == current) {
+		/* Most evaluations change nothing: skip rendering texts nobody reads. */
+		out->new_state = v.target;
+		out->changed = 0;
+		out->outcome = IAMW__EVAL_DECIDED;
+		return IAMW_OK;
+	}
 
 	iamw__buf b;
 	iamw__buf_init(&b);

@@ -67,6 +67,15 @@ int iamw__alarm_evaluate(const iamw__metric_alarm_def *def, const iamw__datapoin
 /* Free the texts of a result and zero it; NULL is a no-op. */
 void iamw__alarm_eval_result_clear(iamw__alarm_eval_result *res);
 
+/* Flags for iamw__alarm_evaluate_ex(). */
+#define IAMW__EVAL_TEXT_ON_CHANGE 1u /* render reason texts only when the state changes */
+
+/* iamw__alarm_evaluate() with flags; with IAMW__EVAL_TEXT_ON_CHANGE an
+ * unchanged result carries NULL reason and reason_data. */
+int iamw__alarm_evaluate_ex(const iamw__metric_alarm_def *def, const iamw__datapoint *slots,
+                            size_t n_slots, iamw_alarm_state current, int64_t now_ms,
+                            unsigned flags, iamw__alarm_eval_result *out);
+
 /* Fill res as the creation of an alarm does: INSUFFICIENT_DATA with reason
  * "Unchecked: Initial alarm creation" and no reason data. Returns IAMW_OK or
  * IAMW_ENOMEM. */

@@ -90,6 +90,8 @@ typedef struct iamw__node {
 	const iamw__selector *sel; /* JSON conditions */
 	iamw__cmp_op op;
 	iamw__value val;
+	size_t offset; /* span of a condition in the pattern source */
+	size_t length;
 } iamw__node;
 
 /* ------------------------------------------------------------------ families */
@@ -98,6 +100,8 @@ typedef enum iamw__term_kind { IAMW__TERM_REQUIRED, IAMW__TERM_OPTIONAL, IAMW__T
 typedef struct iamw__term {
 	iamw__term_kind kind;
 	int quoted;
+	size_t offset;
+	size_t length;
 	const char *text; /* unescaped */
 	size_t len;
 } iamw__term;
@@ -144,6 +148,9 @@ struct iamw_pattern {
 	iamw__regex *regexes[IAMW_MAX_REGEX_PER_PATTERN + 1];
 	unsigned n_regexes;
 	unsigned n_wildcard_selectors;
+
+	/* required-literal prefilter (prefilter.h); NULL: none / disabled */
+	struct iamw__prefilter *prefilter;
 };
 
 /* parser.c */

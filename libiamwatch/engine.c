@@ -381,6 +381,7 @@ static int commit(iamw_engine *e, staged *s)
 		} else {
 			a = &e->alarms[e->n_alarms++];
 			memset(a, 0, sizeof *a);
+			a->def.configuration_updated_ms = 0;
 			a->state = IAMW_STATE_INSUFFICIENT_DATA;
 			a->state_time_ms = e->clock_ms == IAMW_NO_TIME ? 0 : e->clock_ms;
 			a->reason = iamw__strndup(IAMW__ALARM_CREATION_REASON,
@@ -389,6 +390,8 @@ static int commit(iamw_engine *e, staged *s)
 		}
 		a->def = s->alarms[i];
 		memset(&s->alarms[i], 0, sizeof s->alarms[i]);
+		if (e->clock_ms != IAMW_NO_TIME)
+			a->def.configuration_updated_ms = e->clock_ms;
 		iamw__stat_from_statistic(a->def.statistic, a->def.extended_statistic, &a->spec);
 		int r = e->evaluation_range ? (int)e->evaluation_range : iamw__alarm_range_size(&a->def);
 		if (r < (int)a->def.evaluation_periods)
@@ -410,6 +413,8 @@ static int commit(iamw_engine *e, staged *s)
 		}
 		c->def = s->composites[i];
 		c->rule = s->rules[i];
+		if (e->clock_ms != IAMW_NO_TIME)
+			c->def.configuration_updated_ms = e->clock_ms;
 		memset(&s->composites[i], 0, sizeof s->composites[i]);
 		s->rules[i] = NULL;
 		iamw_alarm_state sup = IAMW_STATE_INSUFFICIENT_DATA;
@@ -475,6 +480,37 @@ int iamw_engine_load_rules(iamw_engine *e, const char *json, size_t len, iamw_er
 	return rc;
 }
 
+int iamw_rules_normalize(const char *json, size_t len, const char *account_id, const char *region,
+                         char **out, size_t *out_len, iamw_error *err)
+{
+	iamw__error_clear(err);
+	if (!json || !out)
+		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, "rules", "NULL argument");
+	*out = NULL;
+	cJSON *doc, *native = NULL;
+	int rc = parse_json_arg(json, len, "rules", &doc, err);
+	if (rc)
+		return rc;
+	iamw__rules_context ctx = {account_id, region};
+	rc = iamw__rules_normalize(doc, &ctx, &native, err);
+	cJSON_Delete(doc);
+	if (rc)
+		return rc;
+	char *text = cJSON_PrintUnformatted(native);
+	cJSON_Delete(native);
+	if (!text)
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "rules", "out of memory");
+	/* cJSON's allocator is not ours: copy so that iamw_free() applies. */
+	size_t n = strlen(text);
+	*out = iamw__strndup(text, n);
+	cJSON_free(text);
+	if (!*out)
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "rules", "out of memory");
+	if (out_len)
+		*out_len = n;
+	return IAMW_OK;
+}
+
 /* Put one definition: wrap it in a one-entry rules document. */
 static int put_one(iamw_engine *e, const char *json, size_t len, const char *key,
                    const char *source, iamw_error *err)
@@ -528,7 +564,7 @@ static int event_time(const cJSON *tree, int64_t *out)
 }
 
 static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *raw,
-                  size_t raw_len, int64_t ts)
+                  size_t raw_len, int64_t ts, int64_t *t_out)
 {
 	if (e->in_callback)
 		return IAMW_EBUSY;
@@ -560,6 +596,8 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 	if (e->latest_event_ms == IAMW_NO_TIME || t > e->latest_event_ms)
 		e->latest_event_ms = t;
 	e->quiet_pass_done = 0;
+	if (t_out)
+		*t_out = t;
 	int matched = 0, rc = 0;
 	for (size_t i = 0; i < e->n_filters; i++) {
 		iamw__filter_entry *fe = &e->filters[i];
@@ -597,7 +635,7 @@ int iamw_engine_ingest_text(iamw_engine *e, const char *event, size_t len, int64
 		event = "";
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(event);
-	return ingest(e, NULL, 0, event, len, ts);
+	return ingest(e, NULL, 0, event, len, ts, NULL);
 }
 
 int iamw_engine_ingest_json(iamw_engine *e, const cJSON *tree, const char *raw, size_t raw_len,
@@ -607,7 +645,60 @@ int iamw_engine_ingest_json(iamw_engine *e, const cJSON *tree, const char *raw, 
 		return IAMW_EINVAL;
 	if (raw && raw_len == IAMW_NUL_TERMINATED)
 		raw_len = strlen(raw);
-	return ingest(e, tree, 1, raw, raw ? raw_len : 0, ts);
+	return ingest(e, tree, 1, raw, raw ? raw_len : 0, ts, NULL);
+}
+
+int iamw_engine_ingest_lines(iamw_engine *e, const char *buf, size_t len, uint32_t flags,
+                             iamw_ingest_report *report)
+{
+	iamw_ingest_report rep;
+	memset(&rep, 0, sizeof rep);
+	if (!e || (!buf && len) || (flags & ~(uint32_t)IAMW_INGEST_ADVANCE))
+		return IAMW_EINVAL;
+	size_t pos = 0;
+	int rc = IAMW_OK;
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		size_t n = end - pos;
+		const char *line = buf + pos;
+		pos = end + 1;
+		rep.lines++;
+		while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		size_t lead = 0;
+		while (lead < n && (line[lead] == ' ' || line[lead] == '\t'))
+			lead++;
+		if (lead == n)
+			continue;
+		int64_t t;
+		int r = ingest(e, NULL, 0, line, n, IAMW_NO_TIME, &t);
+		if (r == IAMW_ENOMEM || r == IAMW_EBUSY) {
+			rc = r;
+			break;
+		}
+		if (r < 0) {
+			if (!rep.errors) {
+				rep.first_error_line = rep.lines - 1;
+				rep.first_error = r;
+			}
+			rep.errors++;
+			continue;
+		}
+		rep.events++;
+		rep.matches += (size_t)r;
+		if (flags & IAMW_INGEST_ADVANCE) {
+			r = iamw_engine_advance(e, t);
+			if (r < 0) {
+				rc = r;
+				break;
+			}
+			rep.notifications += (size_t)r;
+		}
+	}
+	if (report)
+		*report = rep;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ evaluation */
@@ -664,7 +755,8 @@ static int evaluate_alarm(iamw_engine *e, iamw__alarm_entry *a, int64_t now)
 	}
 	iamw__alarm_eval_result res;
 	memset(&res, 0, sizeof res);
-	rc = iamw__alarm_evaluate(&a->def, sl, a->range, a->state, now, &res);
+	rc = iamw__alarm_evaluate_ex(&a->def, sl, a->range, a->state, now, IAMW__EVAL_TEXT_ON_CHANGE,
+	                             &res);
 	if (rc == IAMW_OK && res.outcome == IAMW__EVAL_DECIDED && res.changed) {
 		iamw_notification *n = queue(e);
 		if (!n) {
@@ -938,6 +1030,19 @@ int iamw_engine_advance(iamw_engine *e, int64_t now)
 	if (e->in_callback)
 		return IAMW_EBUSY;
 	if (e->clock_ms == IAMW_NO_TIME) {
+		/* Definitions loaded before the clock started were "created" now. */
+		for (size_t i = 0; i < e->n_alarms; i++) {
+			if (!e->alarms[i].def.configuration_updated_ms)
+				e->alarms[i].def.configuration_updated_ms = now;
+			if (!e->alarms[i].state_time_ms)
+				e->alarms[i].state_time_ms = now;
+		}
+		for (size_t i = 0; i < e->n_composites; i++) {
+			if (!e->composites[i].def.configuration_updated_ms)
+				e->composites[i].def.configuration_updated_ms = now;
+			if (!e->composites[i].state_time_ms)
+				e->composites[i].state_time_ms = now;
+		}
 		e->clock_ms = now;
 		e->next_eval_ms = floor_to(now, e->tick_ms) + e->tick_ms;
 		return 0;

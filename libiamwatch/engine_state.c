@@ -66,6 +66,7 @@ int iamw_engine_save_state(const iamw_engine *e, char **out, size_t *out_len)
 		iamw__buf_adds(&b, i ? ",{\"name\":" : "{\"name\":");
 		iamw__buf_add_json_string(&b, a->def.name, strlen(a->def.name));
 		iamw__buf_addf(&b, ",\"state\":\"%s\"", iamw__alarm_state_name(a->state));
+		add_time(&b, "configUpdated", a->def.configuration_updated_ms, 1);
 		add_time(&b, "since", a->state_time_ms, 1);
 		add_time(&b, "changedAt", a->changed_at, 1);
 		add_str(&b, "reason", a->reason);
@@ -79,6 +80,7 @@ int iamw_engine_save_state(const iamw_engine *e, char **out, size_t *out_len)
 		iamw__buf_add_json_string(&b, c->def.name, strlen(c->def.name));
 		iamw__buf_addf(&b, ",\"state\":\"%s\",\"created\":%s", iamw__alarm_state_name(c->state),
 		               c->created ? "true" : "false");
+		add_time(&b, "configUpdated", c->def.configuration_updated_ms, 1);
 		add_time(&b, "since", c->state_time_ms, 1);
 		add_time(&b, "changedAt", c->changed_at, 1);
 		add_str(&b, "reason", c->reason);
@@ -178,7 +180,7 @@ static int get_bool(const cJSON *o, const char *key, int *out, iamw_error *err)
 typedef struct alarm_state_in {
 	size_t index;
 	iamw_alarm_state state;
-	int64_t since, changed_at;
+	int64_t since, changed_at, config_updated;
 	char *reason, *reason_data;
 	int created;
 	iamw__suppression sup;
@@ -232,6 +234,8 @@ static int read_states(const iamw_engine *e, const cJSON *arr, int composite, al
 				rc = bad(err, "an alarm appears twice");
 		if (!rc)
 			rc = get_state(it, "state", &x->state, err);
+		if (!rc)
+			rc = get_time(it, "configUpdated", &x->config_updated, err);
 		if (!rc)
 			rc = get_time(it, "since", &x->since, err);
 		if (!rc)
@@ -373,6 +377,7 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 		iamw__free(a->reason);
 		iamw__free(a->reason_data);
 		a->state = as[i].state;
+		a->def.configuration_updated_ms = as[i].config_updated == IAMW_NO_TIME ? 0 : as[i].config_updated;
 		a->state_time_ms = as[i].since;
 		a->changed_at = as[i].changed_at;
 		a->reason = as[i].reason;
@@ -384,6 +389,7 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 		iamw__free(c->reason);
 		iamw__free(c->reason_data);
 		c->state = cs[i].state;
+		c->def.configuration_updated_ms = cs[i].config_updated == IAMW_NO_TIME ? 0 : cs[i].config_updated;
 		c->state_time_ms = cs[i].since;
 		c->changed_at = cs[i].changed_at;
 		c->created = cs[i].created;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "prefilter.h"
 
 /* ------------------------------------------------------------------ scratch */
 
@@ -639,6 +640,16 @@ static int match_common(const iamw_pattern *p, const cJSON *tree, int have_tree,
 static int run_match(const iamw_pattern *p, const cJSON *tree, int have_tree, const char *raw,
                      size_t raw_len, iamw_match *m)
 {
+	/* --- prefilter (prefilter.h): raw text without the literals every
+	 * match needs cannot match; size limits are still reported first. */
+	if (!have_tree && p->prefilter &&
+	    raw_len <= (m ? m->max_event : IAMW_DEFAULT_MAX_EVENT_SIZE) &&
+	    !iamw__prefilter_may_match(p->prefilter, raw, raw_len)) {
+		if (m)
+			iamw__match_reset_values(m);
+		return 0;
+	}
+	/* --- end prefilter --- */
 	iamw_match *tmp = NULL;
 	if (!m) {
 		/* Only delimited patterns and JSON extraction need scratch space. */

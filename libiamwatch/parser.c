@@ -16,6 +16,7 @@ typedef struct parser {
 	iamw_pattern *p;
 	iamw__lexer lx;
 	iamw__token tok; /* current token (whitespace skipped in expression mode) */
+	size_t prev_end; /* end of the token before tok */
 	int term_mode;
 	unsigned depth;
 	iamw_error *err;
@@ -93,6 +94,7 @@ static int unexpected(parser *ps, const char *expected)
 
 static void next_expr(parser *ps)
 {
+	ps->prev_end = ps->tok.offset + ps->tok.length;
 	do
 		ps->tok = iamw__lex_expr(&ps->lx);
 	while (ps->tok.kind == IAMW_TOK_WS);
@@ -370,6 +372,7 @@ static int parse_condition(parser *ps, iamw__node **out)
 			            "a property selector must start with '$.'");
 		return unexpected(ps, "a property selector ($.field) or '('");
 	}
+	size_t start = ps->tok.offset;
 	iamw__selector *sel = NULL;
 	if (parse_selector(ps, &sel))
 		return ps->failed;
@@ -415,6 +418,8 @@ static int parse_condition(parser *ps, iamw__node **out)
 	if (!n)
 		return ps->failed;
 	n->sel = sel;
+	n->offset = start;
+	n->length = ps->prev_end - start;
 	*out = n;
 	return 0;
 }
@@ -583,6 +588,7 @@ static int parse_f_primary(parser *ps, field_ctx *fc, iamw__node **out)
 		next_expr(ps);
 		return 0;
 	}
+	size_t start = ps->tok.offset;
 	if (check_field_name(ps, fc))
 		return ps->failed;
 	iamw__cmp_op op;
@@ -595,6 +601,8 @@ static int parse_f_primary(parser *ps, field_ctx *fc, iamw__node **out)
 	n->op = op;
 	if (parse_value(ps, op, &n->val))
 		return ps->failed;
+	n->offset = start;
+	n->length = ps->prev_end - start;
 	*out = n;
 	return 0;
 }
@@ -759,6 +767,7 @@ static int parse_terms(parser *ps)
 		if (t.kind == IAMW_TOK_EOF)
 			break;
 		iamw__term_kind kind = IAMW__TERM_REQUIRED;
+		size_t prefix_start = t.offset;
 		if (t.kind == IAMW_TOK_QMARK || t.kind == IAMW_TOK_MINUS) {
 			kind = t.kind == IAMW_TOK_QMARK ? IAMW__TERM_OPTIONAL : IAMW__TERM_EXCLUDED;
 			iamw__token prefix = t;
@@ -775,7 +784,8 @@ static int parse_terms(parser *ps)
 				return unexpected(ps, "a term or a quoted phrase");
 			}
 		}
-		iamw__term term = {kind, 0, NULL, 0};
+		iamw__term term = {kind, 0, 0, 0, NULL, 0};
+		term.offset = prefix_start;
 		if (t.kind == IAMW_TOK_TERM) {
 			term.text = iamw__arena_strndup(&ps->p->arena, SRC(ps) + t.offset, t.length);
 			term.len = t.length;
@@ -806,6 +816,7 @@ static int parse_terms(parser *ps)
 			ps->tok = t;
 			return unexpected(ps, "a term");
 		}
+		term.length = t.offset + t.length - term.offset;
 		/* Items are separated by blanks: "ORDER-ITEM" is not two items. */
 		iamw__token after = iamw__lex_term(&ps->lx);
 		if (after.kind != IAMW_TOK_WS && after.kind != IAMW_TOK_EOF) {

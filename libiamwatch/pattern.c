@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "prefilter.h"
 
 void iamw_pattern_free(iamw_pattern *p)
 {
@@ -13,6 +14,7 @@ void iamw_pattern_free(iamw_pattern *p)
 		return;
 	for (unsigned i = 0; i < p->n_regexes; i++)
 		iamw__regex_free(p->regexes[i]);
+	iamw__prefilter_free(p->prefilter); /* prefilter */
 	iamw__arena_free(&p->arena);
 	iamw__free(p->source);
 	iamw__free(p);
@@ -31,7 +33,7 @@ int iamw_pattern_compile(iamw_pattern **out, const char *text, size_t len, uint3
 		text = "";
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(text);
-	if (flags & ~(uint32_t)IAMW_COMPILE_JSON_EXTRACT)
+	if (flags & ~(uint32_t)(IAMW_COMPILE_JSON_EXTRACT | IAMW_COMPILE_NO_PREFILTER))
 		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, "pattern",
 		                       "unknown compile flags 0x%x", (unsigned)flags);
 	if (len > IAMW_MAX_PATTERN_LEN)
@@ -54,6 +56,12 @@ int iamw_pattern_compile(iamw_pattern **out, const char *text, size_t len, uint3
 		iamw_pattern_free(p);
 		return rc;
 	}
+	/* --- prefilter: required literals (prefilter.h) --- */
+	if (!(flags & IAMW_COMPILE_NO_PREFILTER) && iamw__prefilter_build(&p->prefilter, p)) {
+		iamw_pattern_free(p);
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "pattern", "out of memory");
+	}
+	/* --- end prefilter --- */
 	iamw__error_clear(err);
 	*out = p;
 	return IAMW_OK;

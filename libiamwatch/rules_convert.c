@@ -147,7 +147,9 @@ static int append_text(conv *c, const cJSON *v, const char *where, iamw__buf *b)
 		iamw__buf_adds(b, cJSON_IsTrue(v) ? "true" : "false");
 	} else {
 		return fail(c, IAMW_EJSON, "%s needs a string, got %s", where,
-		            cJSON_IsArray(v) ? "a list" : cJSON_IsObject(v) ? "an object" : "no value");
+		            cJSON_IsArray(v)    ? "a list"
+		            : cJSON_IsObject(v) ? "an object"
+		                                : "no value");
 	}
 	return b->oom ? oom(c) : IAMW_OK;
 }
@@ -217,8 +219,8 @@ static int coerce_dims(conv *c, const cJSON *v, vtype t, cJSON **out)
 		} else if (!(rc = coerce_string(c, k, &ks)) && !(rc = coerce_string(c, val, &vs))) {
 			if (t == T_DIMS_KV) {
 				if (cJSON_GetObjectItemCaseSensitive(r, ks->valuestring)) {
-					rc = fail(c, IAMW_EVALIDATION, "duplicate dimension '%.60s'",
-					          ks->valuestring);
+					rc = fail(c, IAMW_EVALIDATION,
+					          "duplicate dimension '%.60s'", ks->valuestring);
 				} else {
 					rc = put(c, r, ks->valuestring, vs);
 					vs = NULL;
@@ -285,7 +287,8 @@ static int coerce_map(conv *c, const cJSON *v, vtype t, cJSON **out)
 					cJSON_Delete(vs);
 					rc = oom(c);
 				} else if ((rc = push(c, r, d)) ||
-				           (rc = put(c, d, "Name", cJSON_CreateString(items[i]->string)))) {
+				           (rc = put(c, d, "Name",
+				                     cJSON_CreateString(items[i]->string)))) {
 					cJSON_Delete(vs);
 				} else {
 					rc = put(c, d, "Value", vs);
@@ -316,8 +319,7 @@ static int coerce(conv *c, const cJSON *v, vtype t, unsigned flags, cJSON **out)
 		return IAMW_OK;
 	switch (t) {
 	case T_STRING:
-	case T_NAME:
-		return coerce_string(c, v, out);
+	case T_NAME: return coerce_string(c, v, out);
 	case T_NUMBER: {
 		double d;
 		if (cJSON_IsNumber(v)) {
@@ -339,7 +341,8 @@ static int coerce(conv *c, const cJSON *v, vtype t, unsigned flags, cJSON **out)
 		if (cJSON_IsBool(v)) {
 			*out = cJSON_CreateBool(cJSON_IsTrue(v));
 		} else if (cJSON_IsString(v) && v->valuestring &&
-		           (ascii_ieq(v->valuestring, "true") || ascii_ieq(v->valuestring, "false"))) {
+		           (ascii_ieq(v->valuestring, "true") ||
+		            ascii_ieq(v->valuestring, "false"))) {
 			*out = cJSON_CreateBool(ascii_ieq(v->valuestring, "true"));
 		} else {
 			return fail(c, IAMW_EJSON, "must be true or false");
@@ -367,11 +370,9 @@ static int coerce(conv *c, const cJSON *v, vtype t, unsigned flags, cJSON **out)
 		return IAMW_OK;
 	}
 	case T_DIMS_NV:
-	case T_DIMS_KV:
-		return coerce_dims(c, v, t, out);
+	case T_DIMS_KV: return coerce_dims(c, v, t, out);
 	case T_MAP:
-	case T_MAP_NV:
-		return coerce_map(c, v, t, out);
+	case T_MAP_NV: return coerce_map(c, v, t, out);
 	}
 	return fail(c, IAMW_EJSON, "unexpected value");
 }
@@ -401,12 +402,13 @@ static int cfn_pseudo(conv *c, const char *name, cJSON **out)
 	} else if (strcmp(name, "AWS::StackName") == 0) {
 		iamw__buf_adds(&b, IAMW__RULES_STACK_NAME);
 	} else if (strcmp(name, "AWS::StackId") == 0) {
-		iamw__buf_addf(&b, "arn:%s:cloudformation:%s:%s:stack/%s/"
+		iamw__buf_addf(&b,
+		               "arn:%s:cloudformation:%s:%s:stack/%s/"
 		               "00000000-0000-0000-0000-000000000000",
 		               c->partition, c->region, c->account, IAMW__RULES_STACK_NAME);
 	} else if (strcmp(name, "AWS::URLSuffix") == 0) {
 		iamw__buf_adds(&b, strcmp(c->partition, "aws-cn") == 0 ? "amazonaws.com.cn"
-		                                                        : "amazonaws.com");
+		                                                       : "amazonaws.com");
 	} else if (strcmp(name, "AWS::NotificationARNs") == 0) {
 		*out = cJSON_CreateArray();
 		return *out ? IAMW_OK : oom(c);
@@ -430,7 +432,8 @@ static int cfn_parameter(conv *c, const char *name, const cJSON *p, cJSON **out)
 	if (!def)
 		return fail(c, IAMW_EUNSUPPORTED,
 		            "parameter '%.60s' has no Default and no value is given offline", name);
-	int list = type && (strcmp(type, "CommaDelimitedList") == 0 || strncmp(type, "List<", 5) == 0);
+	int list =
+	    type && (strcmp(type, "CommaDelimitedList") == 0 || strncmp(type, "List<", 5) == 0);
 	if (list && cJSON_IsString(def) && def->valuestring) {
 		/* CloudFormation splits list parameters on commas and trims each
 		 * member. */
@@ -497,7 +500,8 @@ static int cfn_attr(conv *c, const char *id, const char *attr, int depth, cJSON 
 		if (strcmp(type, cfn_named[i].type) == 0)
 			name_prop = cfn_named[i].name_prop;
 	if (!name_prop)
-		return fail(c, IAMW_EUNSUPPORTED, "%s of a %.60s resource ('%.60s') is not supported",
+		return fail(c, IAMW_EUNSUPPORTED,
+		            "%s of a %.60s resource ('%.60s') is not supported",
 		            attr ? "Fn::GetAtt" : "Ref", type, id);
 
 	/* The physical name: the name property when given, else the logical id. */
@@ -532,8 +536,8 @@ static int cfn_attr(conv *c, const char *id, const char *attr, int depth, cJSON 
 		/* The topic's only string attributes are its ARN (Ref, TopicArn;
 		 * "Arn" is accepted as the obvious spelling) and its name. */
 		if (!attr || !strcmp(attr, "TopicArn") || !strcmp(attr, "Arn"))
-			iamw__buf_addf(&b, "arn:%s:sns:%s:%s:%s", c->partition, c->region, c->account,
-			               n);
+			iamw__buf_addf(&b, "arn:%s:sns:%s:%s:%s", c->partition, c->region,
+			               c->account, n);
 		else if (!strcmp(attr, "TopicName"))
 			iamw__buf_adds(&b, n);
 		else
@@ -545,8 +549,8 @@ static int cfn_attr(conv *c, const char *id, const char *attr, int depth, cJSON 
 			                                                   : "amazonaws.com",
 			               c->account, n);
 		else if (!strcmp(attr, "Arn"))
-			iamw__buf_addf(&b, "arn:%s:sqs:%s:%s:%s", c->partition, c->region, c->account,
-			               n);
+			iamw__buf_addf(&b, "arn:%s:sqs:%s:%s:%s", c->partition, c->region,
+			               c->account, n);
 		else if (!strcmp(attr, "QueueName"))
 			iamw__buf_adds(&b, n);
 		else
@@ -556,16 +560,16 @@ static int cfn_attr(conv *c, const char *id, const char *attr, int depth, cJSON 
 		if (!attr)
 			iamw__buf_adds(&b, n);
 		else if (!strcmp(attr, "Arn"))
-			iamw__buf_addf(&b, "arn:%s:logs:%s:%s:log-group:%s:*", c->partition, c->region,
-			               c->account, n);
+			iamw__buf_addf(&b, "arn:%s:logs:%s:%s:log-group:%s:*", c->partition,
+			               c->region, c->account, n);
 		else
 			known = 0;
 	} else if (strcmp(type, "AWS::Lambda::Function") == 0) {
 		if (!attr)
 			iamw__buf_adds(&b, n);
 		else if (!strcmp(attr, "Arn"))
-			iamw__buf_addf(&b, "arn:%s:lambda:%s:%s:function:%s", c->partition, c->region,
-			               c->account, n);
+			iamw__buf_addf(&b, "arn:%s:lambda:%s:%s:function:%s", c->partition,
+			               c->region, c->account, n);
 		else
 			known = 0;
 	} else if (strcmp(type, "AWS::Logs::MetricFilter") == 0) {
@@ -623,7 +627,8 @@ static int cfn_sub(conv *c, const cJSON *arg, int depth, cJSON **out)
 		text = arg->child;
 		vars = text ? text->next : NULL;
 		if (cJSON_GetArraySize(arg) != 2 || !cJSON_IsObject(vars))
-			return fail(c, IAMW_EJSON, "Fn::Sub needs a string or [string, {variables}]");
+			return fail(c, IAMW_EJSON,
+			            "Fn::Sub needs a string or [string, {variables}]");
 	}
 	if (!cJSON_IsString(text) || !text->valuestring)
 		return fail(c, IAMW_EJSON, "Fn::Sub needs a string or [string, {variables}]");
@@ -709,7 +714,8 @@ static int cfn_select(conv *c, const cJSON *arg, int depth, cJSON **out)
 	cJSON *idx = NULL, *list = NULL, *num = NULL;
 	int rc = cfn_resolve(c, arg->child, depth + 1, &idx);
 	if (!rc)
-		rc = idx ? coerce(c, idx, T_NUMBER, 0, &num) : fail(c, IAMW_EJSON, "Fn::Select needs an index");
+		rc = idx ? coerce(c, idx, T_NUMBER, 0, &num)
+		         : fail(c, IAMW_EJSON, "Fn::Select needs an index");
 	if (!rc)
 		rc = cfn_resolve(c, arg->child->next, depth + 1, &list);
 	if (!rc && !cJSON_IsArray(list))
@@ -777,8 +783,9 @@ static int cfn_find_in_map(conv *c, const cJSON *arg, int depth, cJSON **out)
 		const cJSON *m = member(c->mappings, k[0].data);
 		const cJSON *v = member(member(m, k[1].data), k[2].data);
 		if (!v)
-			rc = fail(c, IAMW_EVALIDATION, "Fn::FindInMap: no %.40s/%.40s/%.40s in Mappings",
-			          k[0].data, k[1].data, k[2].data);
+			rc = fail(c, IAMW_EVALIDATION,
+			          "Fn::FindInMap: no %.40s/%.40s/%.40s in Mappings", k[0].data,
+			          k[1].data, k[2].data);
 		else
 			rc = cfn_resolve(c, v, depth + 1, out);
 	}
@@ -860,8 +867,9 @@ static int cfn_resolve(conv *c, const cJSON *v, int depth, cJSON **out)
 			return oom(c);
 		for (const cJSON *it = v->child; it; it = it->next) {
 			cJSON *x = NULL;
-			int rc = (!arr && !it->string) ? fail(c, IAMW_EJSON, "object member without a name")
-			                               : cfn_resolve(c, it, depth + 1, &x);
+			int rc = (!arr && !it->string)
+			             ? fail(c, IAMW_EJSON, "object member without a name")
+			             : cfn_resolve(c, it, depth + 1, &x);
 			if (!rc && x)
 				rc = arr ? push(c, r, x) : put(c, r, it->string, x);
 			if (rc) {
@@ -1032,9 +1040,11 @@ static int cfn_metric_filter(conv *c, const cJSON *props, cJSON *obj)
 			if (!cJSON_IsObject(it)) {
 				cJSON_Delete(mt);
 				c->prop = "MetricTransformations";
-				rc = fail(c, IAMW_EJSON, "must be a list of MetricTransformation objects");
+				rc = fail(c, IAMW_EJSON,
+				          "must be a list of MetricTransformation objects");
 			} else if (!(rc = push(c, arr, mt))) {
-				rc = copy_fields(c, it, mt, cfn_transform, N(cfn_transform), 0, prefix);
+				rc = copy_fields(c, it, mt, cfn_transform, N(cfn_transform), 0,
+				                 prefix);
 			}
 		}
 	}
@@ -1084,7 +1094,8 @@ static int cfn_convert(conv *c, const cJSON *doc, cJSON *out)
 		c->prop = NULL;
 		const char *type = string_member(r, "Type");
 		if (!cJSON_IsObject(r) || !type)
-			return fail(c, IAMW_EJSON, "a resource must be an object with a Type string");
+			return fail(c, IAMW_EJSON,
+			            "a resource must be an object with a Type string");
 		cJSON *dst;
 		if (strcmp(type, "AWS::Logs::MetricFilter") == 0)
 			dst = filters;
@@ -1228,7 +1239,8 @@ static int tf_metric_alarm(conv *c, const cJSON *v, cJSON *obj)
 	const char *tmid = string_member(v, "threshold_metric_id");
 	c->prop = "metric_query";
 	if ((mq && (!cJSON_IsArray(mq) || mq->child)) ||
-	    (c->unknown && tf_any_unknown(cJSON_GetObjectItemCaseSensitive(c->unknown, "metric_query"), 0)))
+	    (c->unknown &&
+	     tf_any_unknown(cJSON_GetObjectItemCaseSensitive(c->unknown, "metric_query"), 0)))
 		return fail(c, IAMW_EUNSUPPORTED, "metric math alarms are not supported");
 	c->prop = "threshold_metric_id";
 	if ((tmid && tmid[0]) || (member(v, "threshold_metric_id") && !tmid))
@@ -1369,7 +1381,8 @@ static int native_check(conv *c, const cJSON *doc)
 		int i = 0;
 		for (const cJSON *it = a->child; it; it = it->next, i++)
 			if (!cJSON_IsObject(it))
-				return fail(c, IAMW_EJSON, "%s[%d] must be an object", native_keys[k], i);
+				return fail(c, IAMW_EJSON, "%s[%d] must be an object",
+				            native_keys[k], i);
 	}
 	return IAMW_OK;
 }
@@ -1415,7 +1428,8 @@ int iamw__rules_normalize(const cJSON *doc, const iamw__rules_context *ctx, cJSO
 	memset(&c, 0, sizeof c);
 	c.err = err;
 	if (!out)
-		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, SRC, "invalid argument");
+		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, SRC,
+		                       "invalid argument");
 	*out = NULL;
 	iamw__rules_format fmt;
 	if (iamw__rules_detect(doc, &fmt) != IAMW_OK)

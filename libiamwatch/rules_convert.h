@@ -42,8 +42,8 @@ typedef struct iamw__rules_context {
 } iamw__rules_context;
 
 #define IAMW__RULES_DEFAULT_ACCOUNT "123456789012"
-#define IAMW__RULES_DEFAULT_REGION "us-east-1"
-#define IAMW__RULES_STACK_NAME "iamwatch"
+#define IAMW__RULES_DEFAULT_REGION  "us-east-1"
+#define IAMW__RULES_STACK_NAME      "iamwatch"
 
 /* Which of the three formats doc is. Returns IAMW_OK and sets *out, or
  * IAMW_EJSON when doc is none of them (IAMW_EINVAL when out is NULL).

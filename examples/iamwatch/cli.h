@@ -49,5 +49,6 @@ void print_error(const char *prog, const iamw_error *err, const char *input);
 void fput_json_string(FILE *f, const char *s, size_t n);
 
 int cmd_test(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

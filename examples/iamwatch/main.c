@@ -13,6 +13,7 @@ static const char usage[] =
     "CloudWatch Logs metric filters, metrics and alarms, offline.\n"
     "\n"
     "Commands:\n"
+    "  scan    replay CloudTrail logs through metric filters and alarms; print notifications\n"
     "  test    test a filter pattern against log event messages (TestMetricFilter)\n"
     "\n"
     "Run `iamwatch COMMAND --help` for a command's options.\n"
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "test") == 0)
 		return cmd_test(argc - 1, argv + 1);
+	if (strcmp(cmd, "scan") == 0)
+		return cmd_scan(argc - 1, argv + 1);
 	fprintf(stderr, "iamwatch: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_TROUBLE;
 }
