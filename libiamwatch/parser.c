@@ -148,7 +148,7 @@ static int compile_regex(parser *ps, iamw__token t, iamw__regex **out)
 
 /* Split leading/trailing '*' wildcards off a string value (J-6: only the
  * first and last characters are special; inner stars are literal). */
-static void set_string_value(iamw__value *v, const char *s, size_t n)
+static void set_string_value(iamw__value *v, char *s, size_t n)
 {
 	if (n == 1 && s[0] == '*') {
 		v->kind = IAMW__VAL_STAR;
@@ -166,6 +166,8 @@ static void set_string_value(iamw__value *v, const char *s, size_t n)
 		v->trail_star = 1;
 		n--;
 	}
+	/* The arena copy is ours: terminate the text where its stars begin. */
+	s[n] = '\0';
 	v->text = s;
 	v->len = n;
 }

@@ -361,6 +361,65 @@ START_TEST(shared_pattern_four_threads)
 }
 END_TEST
 
+typedef struct cond_log {
+	char text[2048];
+} cond_log;
+
+static int log_condition(const iamw_condition *c, void *payload)
+{
+	cond_log *l = payload;
+	size_t n = strlen(l->text);
+	snprintf(l->text + n, sizeof l->text - n, "[%s op%d v%d:%s%s%s @%zu+%zu d%u]",
+	         c->field ? c->field : "-", (int)c->op, (int)c->value_kind,
+	         c->leading_wildcard ? "*" : "", c->value ? c->value : "-",
+	         c->trailing_wildcard ? "*" : "", c->offset, c->length, c->depth);
+	return 0;
+}
+
+START_TEST(conditions_walk)
+{
+	cond_log l = {""};
+	iamw_pattern *p = compile("{ ($.eventSource = \"iam.amazonaws.com\") && ($.eventName = Create* "
+	                          "|| $.x NOT EXISTS) }");
+	ck_assert_int_eq(iamw_pattern_foreach_condition(p, log_condition, &l), IAMW_OK);
+	ck_assert_str_eq(l.text, "[$.eventSource op1 v2:iam.amazonaws.com @3+35 d1]"
+	                         "[$.eventName op1 v2:Create* @44+21 d2]"
+	                         "[$.x op10 v0:- @69+14 d2]");
+	iamw_pattern_free(p);
+	l.text[0] = '\0';
+	p = compile("ERROR -\"x y\" ?z");
+	iamw_pattern_foreach_condition(p, log_condition, &l);
+	ck_assert_str_eq(l.text, "[- op11 v2:ERROR @0+5 d0][- op13 v2:x y @6+6 d0][- op12 v2:z @13+2 d0]");
+	iamw_pattern_free(p);
+	l.text[0] = '\0';
+	p = compile("[ip, code = 4* && code != 404]");
+	iamw_pattern_foreach_condition(p, log_condition, &l);
+	ck_assert_str_eq(l.text, "[code op1 v2:4* @5+9 d1][code op2 v1:404 @18+11 d1]");
+	iamw_pattern_free(p);
+}
+END_TEST
+
+START_TEST(scan_lines_batch)
+{
+	iamw_pattern *p = compile("ERROR");
+	const char buf[] = "ok\nERROR 1\r\n\nmore ERROR\nlast";
+	size_t lines[4], n, total;
+	ck_assert_int_eq(iamw_pattern_scan_lines(p, buf, sizeof buf - 1, NULL, lines, 4, &n, &total),
+	                 IAMW_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(total, 5);
+	ck_assert_uint_eq(lines[0], 1);
+	ck_assert_uint_eq(lines[1], 3);
+	/* Capacity smaller than the matches: the count is still complete. */
+	ck_assert_int_eq(iamw_pattern_scan_lines(p, buf, sizeof buf - 1, NULL, lines, 1, &n, NULL),
+	                 IAMW_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(iamw_pattern_scan_lines(p, buf, sizeof buf - 1, NULL, NULL, 1, &n, NULL),
+	                 IAMW_EINVAL);
+	iamw_pattern_free(p);
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
 	Suite *s = suite_create("match");
@@ -370,6 +429,8 @@ static Suite *match_suite(void)
 	tcase_add_test(tc, number_lexemes_with_tree);
 	tcase_add_test(tc, event_size_limit);
 	tcase_add_test(tc, hostile_events);
+	tcase_add_test(tc, conditions_walk);
+	tcase_add_test(tc, scan_lines_batch);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corpus");
 	tcase_set_timeout(tc, 600);
