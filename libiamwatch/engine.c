@@ -956,6 +956,23 @@ static int emit_defaults(iamw_engine *e, int64_t until)
 	return IAMW_OK;
 }
 
+/* The first minute at or after t in which the engine ingested an event,
+ * or IAMW_NO_TIME. */
+static int64_t next_ingest(const iamw_engine *e, int64_t t)
+{
+	size_t lo = 0, hi = iamw__aggregator_ingest_count(e->agg.impl);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (iamw__aggregator_ingest_minute(e->agg.impl, mid) < t - t % 60000 - (t % 60000 < 0 ? 60000 : 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < iamw__aggregator_ingest_count(e->agg.impl)
+	           ? iamw__aggregator_ingest_minute(e->agg.impl, lo)
+	           : IAMW_NO_TIME;
+}
+
 /* One evaluation time: defaults for closed minutes, every metric alarm,
  * then composites until none changes, then delivery. */
 static int pass(iamw_engine *e, int64_t now)
@@ -994,9 +1011,11 @@ static int pass(iamw_engine *e, int64_t now)
 	int delivered = deliver(e);
 	if (rc)
 		return rc;
-	if (e->latest_event_ms != IAMW_NO_TIME &&
-	    now >= e->latest_event_ms + iamw__engine_max_window(e) + 2 * e->tick_ms)
-		e->quiet_pass_done = 1;
+	/* No event in any alarm's reach: the states just computed stay as they
+	 * are until data comes back in range, so later passes can be skipped. */
+	int64_t reach = iamw__engine_max_window(e) + 2 * e->tick_ms;
+	int64_t next = next_ingest(e, now - reach);
+	e->quiet_pass_done = next == IAMW_NO_TIME || next >= now;
 	if (e->last_prune_ms == IAMW_NO_TIME || now - e->last_prune_ms >= PRUNE_INTERVAL_MS) {
 		int64_t keep = iamw__engine_max_window(e) + 2 * e->tick_ms;
 		iamw__aggregator_prune(e->agg.impl, now - (keep > MIN_RETENTION_MS ? keep : MIN_RETENTION_MS));
@@ -1051,12 +1070,16 @@ int iamw_engine_advance(iamw_engine *e, int64_t now)
 		return 0;
 	int total = 0;
 	while (e->next_eval_ms <= now) {
-		/* Once every range has been seen empty after the last event, later
-		 * evaluations cannot change anything: jump to the last one. */
+		/* After a pass that found every range empty, nothing can change
+		 * until the next minute with data enters a range: jump there. */
 		if (e->quiet_pass_done && !suppression_pending(e)) {
 			int64_t last = floor_to(now, e->tick_ms);
-			if (last > e->next_eval_ms)
-				e->next_eval_ms = last;
+			int64_t data = next_ingest(e, e->next_eval_ms);
+			int64_t target = data == IAMW_NO_TIME ? last : floor_to(data, e->tick_ms) + e->tick_ms;
+			if (target > last)
+				target = last;
+			if (target > e->next_eval_ms)
+				e->next_eval_ms = target;
 		}
 		int r = pass(e, e->next_eval_ms);
 		if (r < 0)

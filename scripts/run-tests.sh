@@ -23,7 +23,7 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
 setup build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	meson test -C build-asan --print-errorlogs
+	meson test -C build-asan --print-errorlogs --no-suite python
 
 echo "== valgrind (unit and conformance suites)"
 meson test -C build-test --setup valgrind --suite unit --suite conformance --print-errorlogs

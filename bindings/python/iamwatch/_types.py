@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: MIT
+"""ctypes mirrors of the public structs and opaque handles of include/iamwatch.h.
+
+Every Structure here must match the C declaration field for field; C enums
+are declared as ``c_int`` (their storage on every ABI the library targets).
+"""
+
+import ctypes
+from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint64
+
+#: IAMW_NUL_TERMINATED / IAMW_NO_OFFSET: (size_t)-1
+SIZE_MAX = ctypes.c_size_t(-1).value
+NUL_TERMINATED = SIZE_MAX
+NO_OFFSET = SIZE_MAX
+#: IAMW_NO_TIME: INT64_MIN
+NO_TIME = -(2 ** 63)
+
+ERROR_TEXT_LEN = 160
+ERROR_SOURCE_LEN = 64
+ENGINE_OPTIONS_VERSION = 1
+
+# --------------------------------------------------------------- opaque handles
+
+
+class Pattern_(ctypes.Structure):
+    """struct iamw_pattern (opaque)."""
+
+
+class Match_(ctypes.Structure):
+    """struct iamw_match (opaque)."""
+
+
+class MetricFilter_(ctypes.Structure):
+    """struct iamw_metric_filter (opaque)."""
+
+
+class Aggregator_(ctypes.Structure):
+    """struct iamw_aggregator (opaque)."""
+
+
+class Engine_(ctypes.Structure):
+    """struct iamw_engine (opaque)."""
+
+
+class Notification_(ctypes.Structure):
+    """struct iamw_notification (opaque; valid only during the callback)."""
+
+
+PatternP = ctypes.POINTER(Pattern_)
+MatchP = ctypes.POINTER(Match_)
+MetricFilterP = ctypes.POINTER(MetricFilter_)
+AggregatorP = ctypes.POINTER(Aggregator_)
+EngineP = ctypes.POINTER(Engine_)
+NotificationP = ctypes.POINTER(Notification_)
+
+# --------------------------------------------------------------- public structs
+
+
+class Error(ctypes.Structure):
+    """struct iamw_error."""
+
+    _fields_ = [
+        ("code", c_int),
+        ("offset", c_size_t),
+        ("length", c_size_t),
+        ("source", c_char * ERROR_SOURCE_LEN),
+        ("text", c_char * ERROR_TEXT_LEN),
+    ]
+
+
+class Condition(ctypes.Structure):
+    """struct iamw_condition."""
+
+    _fields_ = [
+        ("field", c_char_p),
+        ("op", c_int),
+        ("value_kind", c_int),
+        ("value", c_char_p),
+        ("leading_wildcard", c_int),
+        ("trailing_wildcard", c_int),
+        ("offset", c_size_t),
+        ("length", c_size_t),
+        ("depth", c_uint),
+    ]
+
+
+class EngineOptions(ctypes.Structure):
+    """struct iamw_engine_options."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("account_id", c_char_p),
+        ("region", c_char_p),
+        ("time_source", c_int),
+        ("evaluation_range", c_uint),
+        ("storage_period_ms", c_int64),
+        ("max_dimension_sets", c_size_t),
+    ]
+
+
+class EngineStats(ctypes.Structure):
+    """struct iamw_engine_stats."""
+
+    _fields_ = [
+        ("events", c_uint64),
+        ("not_json", c_uint64),
+        ("untimed", c_uint64),
+        ("late", c_uint64),
+        ("notifications", c_uint64),
+    ]
+
+
+class IngestReport(ctypes.Structure):
+    """struct iamw_ingest_report."""
+
+    _fields_ = [
+        ("lines", c_size_t),
+        ("events", c_size_t),
+        ("errors", c_size_t),
+        ("first_error_line", c_size_t),
+        ("first_error", c_int),
+        ("matches", c_size_t),
+        ("notifications", c_size_t),
+    ]
+
+
+class Dimension(ctypes.Structure):
+    """struct iamw_dimension (strings borrowed for the call)."""
+
+    _fields_ = [("name", c_char_p), ("value", c_char_p)]
+
+
+#: iamw_condition_cb: int (*)(const iamw_condition *, void *)
+CONDITION_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(Condition), ctypes.c_void_p)
+#: iamw_notify_cb: void (*)(const iamw_notification *, void *)
+NOTIFY_CB = ctypes.CFUNCTYPE(None, NotificationP, ctypes.c_void_p)
