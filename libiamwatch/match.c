@@ -242,7 +242,162 @@ typedef struct lexemes {
 	size_t *off;
 	size_t *len;
 	size_t n;
+	/* Strings holding U+0000: cJSON's NUL-terminated valuestring stops at
+	 * the first NUL, so such strings are decoded again from the raw text
+	 * (built lazily, only for events that contain "\u0000"). */
+	int strings_built; /* 0 not yet, 1 ready, -1 not needed or unavailable */
+	const cJSON **str_nodes;
+	char **str_data;
+	size_t *str_len;
+	size_t n_str;
 } lexemes;
+
+/* Every string token of the raw text (keys and values), in order. */
+static size_t scan_strings(const char *s, size_t len, size_t *off, size_t *end, size_t max)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		size_t j = i + 1;
+		while (j < len && s[j] != '"') {
+			if (s[j] == '\\')
+				j++;
+			j++;
+		}
+		if (count < max) {
+			off[count] = i + 1;
+			end[count] = j < len ? j : len;
+		}
+		count++;
+		i = j;
+	}
+	return count;
+}
+
+/* Pre-order pairing with the string tokens: a member's key comes before its
+ * value. Key slots are recorded as NULL. */
+static void collect_strings(const cJSON *node, int in_object, const cJSON **nodes, size_t *n,
+                            size_t max)
+{
+	for (; node; node = node->next) {
+		if (in_object) {
+			if (*n < max && nodes)
+				nodes[*n] = NULL;
+			(*n)++;
+		}
+		if (cJSON_IsString(node)) {
+			if (*n < max && nodes)
+				nodes[*n] = node;
+			(*n)++;
+		}
+		if (node->child)
+			collect_strings(node->child, cJSON_IsObject(node), nodes, n, max);
+	}
+}
+
+static unsigned hex4(const char *s)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+	}
+	return v;
+}
+
+/* Decode a JSON string body (escapes, \uXXXX with surrogate pairs) into d;
+ * returns the decoded length. d has room for n bytes (decoding never grows). */
+static size_t json_unescape(const char *s, size_t n, char *d)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\\' || i + 1 >= n) {
+			d[o++] = s[i];
+			continue;
+		}
+		char e = s[++i];
+		switch (e) {
+		case 'b': d[o++] = '\b'; break;
+		case 'f': d[o++] = '\f'; break;
+		case 'n': d[o++] = '\n'; break;
+		case 'r': d[o++] = '\r'; break;
+		case 't': d[o++] = '\t'; break;
+		case 'u': {
+			if (i + 4 >= n) {
+				d[o++] = e;
+				break;
+			}
+			unsigned cp = hex4(s + i + 1);
+			i += 4;
+			if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
+				unsigned lo = hex4(s + i + 3);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					i += 6;
+				}
+			}
+			if (cp < 0x80) {
+				d[o++] = (char)cp;
+			} else if (cp < 0x800) {
+				d[o++] = (char)(0xC0 | (cp >> 6));
+				d[o++] = (char)(0x80 | (cp & 0x3F));
+			} else if (cp < 0x10000) {
+				d[o++] = (char)(0xE0 | (cp >> 12));
+				d[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+				d[o++] = (char)(0x80 | (cp & 0x3F));
+			} else {
+				d[o++] = (char)(0xF0 | (cp >> 18));
+				d[o++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+				d[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+				d[o++] = (char)(0x80 | (cp & 0x3F));
+			}
+			break;
+		}
+		default: d[o++] = e;
+		}
+	}
+	return o;
+}
+
+static void strings_build(lexemes *lx, const cJSON *root)
+{
+	lx->strings_built = -1;
+	if (!lx->raw || !memmem(lx->raw, lx->raw_len, "\\u0000", 6))
+		return;
+	size_t n = 0;
+	collect_strings(root->child, cJSON_IsObject(root), NULL, &n, 0);
+	if (!n)
+		return;
+	const cJSON **nodes = iamw__calloc(n, sizeof *nodes);
+	size_t *off = iamw__calloc(n, sizeof *off), *end = iamw__calloc(n, sizeof *end);
+	lx->str_nodes = iamw__calloc(n, sizeof *lx->str_nodes);
+	lx->str_data = iamw__calloc(n, sizeof *lx->str_data);
+	lx->str_len = iamw__calloc(n, sizeof *lx->str_len);
+	if (nodes && off && end && lx->str_nodes && lx->str_data && lx->str_len) {
+		size_t k = 0;
+		collect_strings(root->child, cJSON_IsObject(root), nodes, &k, n);
+		if (scan_strings(lx->raw, lx->raw_len, off, end, n) == n) {
+			size_t m = 0;
+			for (size_t i = 0; i < n; i++) {
+				if (!nodes[i])
+					continue;
+				size_t blen = end[i] - off[i];
+				char *d = iamw__malloc(blen + 1);
+				if (!d)
+					break;
+				lx->str_len[m] = json_unescape(lx->raw + off[i], blen, d);
+				lx->str_data[m] = d;
+				lx->str_nodes[m++] = nodes[i];
+			}
+			lx->n_str = m;
+			lx->strings_built = 1;
+		}
+	}
+	iamw__free(nodes);
+	iamw__free(off);
+	iamw__free(end);
+}
 
 static void collect_numbers(const cJSON *node, const cJSON **nodes, size_t *n, size_t max)
 {
@@ -312,6 +467,11 @@ static void lexemes_free(lexemes *lx)
 	iamw__free(lx->nodes);
 	iamw__free(lx->off);
 	iamw__free(lx->len);
+	for (size_t i = 0; i < lx->n_str; i++)
+		iamw__free(lx->str_data[i]);
+	iamw__free(lx->str_nodes);
+	iamw__free(lx->str_data);
+	iamw__free(lx->str_len);
 }
 
 typedef struct json_ctx {
@@ -326,6 +486,17 @@ typedef struct json_ctx {
  * lexeme as written in the event (rendered shortest when unknown). */
 static int json_text(json_ctx *c, const cJSON *node, const char **s, size_t *len)
 {
+	if (cJSON_IsString(node) && c->lex) {
+		if (c->lex->strings_built == 0)
+			strings_build(c->lex, c->root);
+		for (size_t i = 0; c->lex->strings_built == 1 && i < c->lex->n_str; i++) {
+			if (c->lex->str_nodes[i] == node) {
+				*s = c->lex->str_data[i];
+				*len = c->lex->str_len[i];
+				return 1;
+			}
+		}
+	}
 	if (cJSON_IsNumber(node) && c->lex) {
 		if (c->lex->built == 0)
 			lexemes_build(c->lex, c->root);
@@ -622,7 +793,10 @@ static int match_common(const iamw_pattern *p, const cJSON *tree, int have_tree,
 			tree = owned = iamw__parse_event_json(raw, raw_len);
 		int r = 0, error = 0;
 		if (tree && cJSON_IsObject(tree)) {
-			lexemes lex = {raw, raw_len, 0, NULL, NULL, NULL, 0};
+			lexemes lex;
+			memset(&lex, 0, sizeof lex);
+			lex.raw = raw;
+			lex.raw_len = raw_len;
 			r = json_eval(p->root, tree, &lex, &error);
 			lexemes_free(&lex);
 			if (error)

@@ -41,6 +41,12 @@ int iamw_pattern_compile(iamw_pattern **out, const char *text, size_t len, uint3
 		    err, IAMW_ETOOLONG, IAMW_MAX_PATTERN_LEN, len - IAMW_MAX_PATTERN_LEN, "pattern",
 		    "Member must have length less than or equal to %d (pattern is %zu bytes)",
 		    IAMW_MAX_PATTERN_LEN, len);
+	/* No form of the language has a NUL byte; the lexer's sentinel must
+	 * not mistake one for the end of the pattern. */
+	const char *nul = memchr(text, '\0', len);
+	if (nul)
+		return iamw__error_set(err, IAMW_ESYNTAX, (size_t)(nul - text), 1, "pattern",
+		                       "a filter pattern cannot contain a NUL byte");
 	iamw_pattern *p = iamw__calloc(1, sizeof *p);
 	if (!p)
 		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "pattern", "out of memory");

@@ -13,7 +13,8 @@
  *              (field values are raw substrings of the event)
  *   JSON       a condition that needs its field to exist (everything but
  *              NOT EXISTS) -> {"key"} for the selector's last property name;
- *              `= "text"` -> {fixed text}; `= %re%` -> regex literals; IS
+ *              `= "text"` -> {fixed text}, with the string's quotes where
+ *              the text cannot be a number lexeme; `= %re%` -> regex literals; IS
  *              NULL / TRUE / FALSE -> {null} / {true} / {false}; numbers, `*`,
  *              `!=`, `<`... contribute no value literal.
  *              JSON strings may be escaped, so a literal is cut to its
@@ -281,6 +282,27 @@ static void derive(const iamw__node *n, bcnf *out, int json)
 			size_t a = 0, len = n->val.len;
 			if (json)
 				json_safe_run(n->val.text, n->val.len, &a, &len);
+			if (json && len && len == n->val.len && len <= IAMW_MAX_PATTERN_LEN) {
+				/* A value that cannot be a number's lexeme is a JSON
+				 * string: its quotes are part of the raw text. Anchored
+				 * at the start (no leading '*') the opening quote
+				 * precedes it, anchored at the end the closing one
+				 * follows ("Add*" is `"Add`, which "sourceIPAddress"
+				 * does not contain). */
+				const char *t = n->val.text;
+				int open = !n->val.lead_star && !strchr("0123456789-", t[0]);
+				int close = !n->val.trail_star && !strchr("0123456789.eE+-", t[len - 1]);
+				char q[IAMW_MAX_PATTERN_LEN + 2];
+				size_t k = 0;
+				if (open)
+					q[k++] = '"';
+				memcpy(q + k, t, len);
+				k += len;
+				if (close)
+					q[k++] = '"';
+				cnf_single(out, q, k, 0);
+				return;
+			}
 			cnf_single(out, n->val.text + a, len, 0);
 		} else if (n->val.kind == IAMW__VAL_REGEX) {
 			add_regex(out, n->val.re, json);

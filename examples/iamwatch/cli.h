@@ -50,5 +50,7 @@ void fput_json_string(FILE *f, const char *s, size_t n);
 
 int cmd_test(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
  * uninterrupted run.
  */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -233,6 +234,103 @@ static int read_state(const char *path, scan *s, progress *p, char *errmsg, size
 	return 0;
 }
 
+/* ------------------------------------------------------------------ inputs */
+
+/* Directories are expanded here into the files under them, in the order the
+ * record reader would walk them (recursively, byte-wise name order), so that
+ * --state records each file as done, not the directory: a file added to a
+ * directory after a run is read by the next run. Paths that are not
+ * directories, and directories that cannot be listed, are passed on as they
+ * are for the reader to read or report. */
+typedef struct path_list {
+	char **v;
+	size_t n, cap;
+} path_list;
+
+static int path_list_add(path_list *l, char *s)
+{
+	if (!s)
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof *v);
+		if (!v) {
+			free(s);
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct dir_id {
+	dev_t dev;
+	ino_t ino;
+} dir_id;
+
+static int expand_path(path_list *l, const char *path, dir_id *up, size_t depth,
+                       unsigned long long *problems, int *file_errors)
+{
+	struct stat st;
+	DIR *dir;
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return path_list_add(l, strdup(path));
+	for (size_t i = 0; i < depth; i++)
+		if (up[i].dev == st.st_dev && up[i].ino == st.st_ino) {
+			fprintf(stderr, "iamwatch scan: %s: directory loop (symbolic link to an enclosing "
+			                "directory); skipped\n", path);
+			(*problems)++;
+			*file_errors = 1;
+			return 0;
+		}
+	if (depth == 256 || !(dir = opendir(path)))
+		return path_list_add(l, strdup(path));
+	up[depth].dev = st.st_dev;
+	up[depth].ino = st.st_ino;
+	path_list names = {0};
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(dir)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			rc = path_list_add(&names, strdup(de->d_name));
+	closedir(dir);
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, cmp_names);
+	size_t plen = strlen(path);
+	int slash = plen > 0 && path[plen - 1] != '/';
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		char *sub = malloc(plen + 1 + strlen(names.v[i]) + 1);
+		if (!sub) {
+			rc = -1;
+			break;
+		}
+		sprintf(sub, "%s%s%s", path, slash ? "/" : "", names.v[i]);
+		int ok = stat(sub, &st) == 0;
+		if (ok && S_ISDIR(st.st_mode)) {
+			rc = expand_path(l, sub, up, depth + 1, problems, file_errors);
+			free(sub);
+		} else if (ok && !S_ISREG(st.st_mode)) {
+			/* a FIFO or device inside a tree could block or never end */
+			fprintf(stderr, "iamwatch scan: %s: not a regular file; skipped\n", sub);
+			(*problems)++;
+			*file_errors = 1;
+			free(sub);
+		} else
+			rc = path_list_add(l, sub);
+	}
+	for (size_t i = 0; i < names.n; i++)
+		free(names.v[i]);
+	free(names.v);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ the scan */
 
 static void progress_line(const record_reader *r, unsigned long long events)
@@ -448,6 +546,7 @@ int cmd_scan(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	int status = EXIT_TROUBLE;
+	path_list inputs = {0};
 	progress p;
 	memset(&p, 0, sizeof p);
 	p.done = cJSON_CreateArray();
@@ -472,6 +571,10 @@ int cmd_scan(int argc, char **argv)
 		if (rc != IAMW_OK)
 			goto out;
 	}
+	/* A first run of a series has no checkpoint to cut the output back to:
+	 * it keeps what the output file holds and records that as its first
+	 * checkpoint, so that a restart after a kill cuts back to there. */
+	int fresh_state = state_path && access(state_path, F_OK) != 0;
 	if (state_path && read_state(state_path, &s, &p, errmsg, sizeof errmsg) != 0) {
 		fprintf(stderr, "iamwatch scan: %s\n", errmsg);
 		goto out;
@@ -480,7 +583,7 @@ int cmd_scan(int argc, char **argv)
 		/* Cut the output back to the checkpoint: what a killed run wrote after
 		 * it is written again, identically, by this run. */
 		int fd = open(output, O_WRONLY | O_CREAT, 0644);
-		if (fd < 0 || (state_path && ftruncate(fd, p.output_offset) != 0) ||
+		if (fd < 0 || (state_path && !fresh_state && ftruncate(fd, p.output_offset) != 0) ||
 		    lseek(fd, 0, SEEK_END) < 0 || !(s.out = fdopen(fd, "a"))) {
 			fprintf(stderr, "iamwatch scan: %s: %s\n", output, strerror(errno));
 			if (fd >= 0)
@@ -493,12 +596,23 @@ int cmd_scan(int argc, char **argv)
 		s.color = s.format == IAMW_RENDER_TEXT && isatty(STDOUT_FILENO);
 	}
 	iamw_engine_set_notify_cb(s.engine, on_notification, &s);
-	const char *stdin_only[1] = {"-"};
-	const char *const *inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
-	size_t n_inputs = optind < argc ? (size_t)(argc - optind) : 1;
+	if (fresh_state && checkpoint(state_path, &s, &p, errmsg, sizeof errmsg) != 0) {
+		fprintf(stderr, "iamwatch scan: %s\n", errmsg);
+		goto out;
+	}
 	unsigned long long problems = 0;
 	int file_errors = 0;
-	int rc = scan_inputs(&s, inputs, n_inputs, state_path, &p, quiet, &problems, &file_errors);
+	int rc = 0;
+	static dir_id up[256];
+	for (int i = optind; i < argc && rc == 0; i++)
+		rc = expand_path(&inputs, argv[i], up, 0, &problems, &file_errors);
+	if (optind == argc)
+		rc = path_list_add(&inputs, strdup("-"));
+	if (rc != 0)
+		fprintf(stderr, "iamwatch scan: out of memory\n");
+	else
+		rc = scan_inputs(&s, (const char *const *)inputs.v, inputs.n, state_path, &p, quiet,
+		                 &problems, &file_errors);
 	if (rc == 0 && drain) {
 		if (iamw_engine_drain(s.engine) < 0)
 			rc = -1;
@@ -521,6 +635,9 @@ int cmd_scan(int argc, char **argv)
 out:
 	if (s.out && s.out_is_file)
 		fclose(s.out);
+	for (size_t i = 0; i < inputs.n; i++)
+		free(inputs.v[i]);
+	free(inputs.v);
 	cJSON_Delete(p.done);
 	free(p.current);
 	iamw_engine_free(s.engine);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,6 +22,16 @@ int line_reader_open(line_reader *r, const char *path)
 		r->name = "<stdin>";
 		r->gz = gzdopen(dup(STDIN_FILENO), "rb");
 	} else {
+		/* zlib reads an empty file as empty data; a .gz file must at least
+		 * hold a gzip header, as `scan` also requires. */
+		size_t n = strlen(path);
+		struct stat st;
+		if (n > 3 && strcmp(path + n - 3, ".gz") == 0 && stat(path, &st) == 0 &&
+		    st.st_size == 0) {
+			snprintf(r->errmsg, sizeof r->errmsg, "%s: unexpected end of compressed data",
+			         r->name);
+			return -1;
+		}
 		r->gz = gzopen(path, "rb");
 	}
 	if (!r->gz) {
@@ -150,12 +161,53 @@ void print_error(const char *prog, const iamw_error *err, const char *input)
 	free(buf);
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2, min = 0x80;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3, min = 0x800;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	unsigned cp = c & (0x7F >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+/* JSON text must be UTF-8: bytes that are not valid UTF-8 are written as
+ * U+FFFD, one per byte. */
 void fput_json_string(FILE *f, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	putc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+			if (!k) {
+				fputs("\\ufffd", f);
+				continue;
+			}
+			fwrite(s + i, 1, k, f);
+			i += k - 1;
+			continue;
+		}
 		switch (c) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;

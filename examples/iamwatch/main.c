@@ -14,6 +14,8 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  scan    replay CloudTrail logs through metric filters and alarms; print notifications\n"
+    "  lint    report errors and likely mistakes in filter patterns and rules\n"
+    "  check   decide whether rules cover each CIS monitoring control (filter and alarm)\n"
     "  test    test a filter pattern against log event messages (TestMetricFilter)\n"
     "\n"
     "Run `iamwatch COMMAND --help` for a command's options.\n"
@@ -38,6 +40,10 @@ int main(int argc, char **argv)
 		return cmd_test(argc - 1, argv + 1);
 	if (strcmp(cmd, "scan") == 0)
 		return cmd_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "lint") == 0)
+		return cmd_lint(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "iamwatch: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_TROUBLE;
 }
