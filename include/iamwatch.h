@@ -560,7 +560,15 @@ typedef struct iamw_engine_options {
 	unsigned evaluation_range;     /**< datapoints fetched per evaluation; 0 = max(N, 5) */
 	int64_t storage_period_ms;     /**< 0 = 60000; 10000 to allow 10/20/30 s alarm periods */
 	size_t max_dimension_sets;     /**< 0 = 1000 per metric */
+	uint32_t flags;                /**< IAMW_ENGINE_* flags */
 } iamw_engine_options;
+
+/** Engine flags. */
+enum {
+	/** Parse every event and try every filter, without the literal prefilter
+	 *  (for differential testing and benchmarks; results are identical). */
+	IAMW_ENGINE_NO_PREFILTER = 1u << 0
+};
 #define IAMW_ENGINE_OPTIONS_VERSION 1
 
 /** Fill opts with the defaults (for FFI, which cannot expand macros). */

@@ -59,6 +59,8 @@ void iamw_engine_free(iamw_engine *e)
 	for (size_t i = 0; i < e->n_pending; i++)
 		iamw__notification_clear(&e->pending[i]);
 	iamw__free(e->pending);
+	iamw__prefilter_set_free(e->pf);
+	iamw__free(e->may);
 	iamw__free(e->filters);
 	iamw__free(e->alarms);
 	iamw__free(e->composites);
@@ -79,6 +81,7 @@ int iamw_engine_new(iamw_engine **out, const iamw_engine_options *opts)
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != IAMW_ENGINE_OPTIONS_VERSION ||
+	    (opts->flags & ~(uint32_t)IAMW_ENGINE_NO_PREFILTER) ||
 	    (opts->time_source != IAMW_TIME_EVENT_TIME && opts->time_source != IAMW_TIME_CALLER))
 		return IAMW_EINVAL;
 	int64_t period = opts->storage_period_ms ? opts->storage_period_ms : 60000;
@@ -94,6 +97,7 @@ int iamw_engine_new(iamw_engine **out, const iamw_engine_options *opts)
 	e->account.account_id = e->account_id;
 	e->account.region = e->region;
 	e->time_source = opts->time_source;
+	e->no_prefilter = (opts->flags & IAMW_ENGINE_NO_PREFILTER) != 0;
 	e->evaluation_range = opts->evaluation_range;
 	e->storage_period_ms = period;
 	e->tick_ms = period < 60000 ? period : 60000;
@@ -354,6 +358,27 @@ static int grow(void **arr, size_t n, size_t add, size_t elem)
 	return IAMW_OK;
 }
 
+/* One literal scan over each event for all filters. Without it (no memory,
+ * too many literals) every filter simply sees every event. */
+static void rebuild_prefilter(iamw_engine *e)
+{
+	iamw__prefilter_set_free(e->pf);
+	iamw__free(e->may);
+	e->pf = NULL;
+	e->may = NULL;
+	if (!e->n_filters || e->no_prefilter)
+		return;
+	const iamw_pattern **pats = iamw__calloc(e->n_filters, sizeof *pats);
+	e->may = iamw__calloc(e->n_filters, 1);
+	if (pats && e->may) {
+		for (size_t i = 0; i < e->n_filters; i++)
+			pats[i] = e->filters[i].f->pattern;
+		if (iamw__prefilter_set_build(&e->pf, pats, e->n_filters) != IAMW_OK)
+			e->pf = NULL;
+	}
+	iamw__free(pats);
+}
+
 /* Move the staged definitions into the engine, replacing by name. Only
  * allocation can fail here, and all of it happens before anything moves. */
 static int commit(iamw_engine *e, staged *s)
@@ -423,6 +448,7 @@ static int commit(iamw_engine *e, staged *s)
 		iamw__suppression_init(&c->sup, &c->def, sup);
 	}
 	s->n_filters = s->n_alarms = s->n_composites = 0;
+	rebuild_prefilter(e);
 	e->need_json = 0;
 	for (size_t i = 0; i < e->n_filters; i++)
 		if (iamw_pattern_kind_of(e->filters[i].f->pattern) == IAMW_PATTERN_JSON ||
@@ -557,6 +583,46 @@ int iamw_engine_put_composite_alarm(iamw_engine *e, const char *json, size_t len
 
 /* ------------------------------------------------------------------ ingest */
 
+/* The top-level "eventTime" of a CloudTrail record read straight from the
+ * raw text, so that an event no filter can match need not be parsed. Only
+ * a member at depth 1 counts; anything unusual returns 0 (parse instead). */
+static int quick_event_time(const char *s, size_t n, int64_t *out)
+{
+	static const char key[] = "\"eventTime\"";
+	size_t depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth-- == 0)
+				return 0;
+		} else if (c == '"') {
+			if (depth == 1 && n - i > sizeof key && memcmp(s + i, key, sizeof key - 1) == 0) {
+				size_t j = i + sizeof key - 1;
+				while (j < n && (s[j] == ' ' || s[j] == '\t'))
+					j++;
+				if (j >= n || s[j] != ':')
+					return 0;
+				j++;
+				while (j < n && (s[j] == ' ' || s[j] == '\t'))
+					j++;
+				if (j >= n || s[j] != '"')
+					return 0;
+				size_t k = j + 1;
+				while (k < n && s[k] != '"' && s[k] != '\\')
+					k++;
+				return k < n && s[k] == '"' && iamw__parse_time_iso(s + j + 1, k - j - 1, out);
+			}
+			/* skip the string */
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		}
+	}
+	return 0;
+}
+
 static int event_time(const cJSON *tree, int64_t *out)
 {
 	const cJSON *t = tree ? cJSON_GetObjectItemCaseSensitive(tree, "eventTime") : NULL;
@@ -570,12 +636,33 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 		return IAMW_EBUSY;
 	if (raw && raw_len > IAMW_DEFAULT_MAX_EVENT_SIZE)
 		return IAMW_ELIMIT;
+	/* One scan for every filter's required literals: filters that cannot
+	 * match are skipped, and when none can, the event is not even parsed
+	 * if its time can be read directly. */
+	int candidates = (int)e->n_filters;
+	if (e->pf && raw && !have_tree) {
+		candidates = iamw__prefilter_set_scan(e->pf, raw, raw_len, e->may);
+		if (candidates < 0)
+			candidates = (int)e->n_filters;
+	}
+	int all_may = !e->pf || !raw || have_tree || candidates == (int)e->n_filters;
 	cJSON *owned = NULL;
-	if (!have_tree && (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME))
-		tree = owned = iamw__parse_event_json(raw, raw_len);
 	int64_t t;
-	if (e->time_source == IAMW_TIME_EVENT_TIME && event_time(tree, &t)) {
+	int have_time = 0;
+	if (!all_may && candidates == 0 && e->time_source == IAMW_TIME_EVENT_TIME)
+		have_time = quick_event_time(raw, raw_len, &t);
+	else if (!all_may && candidates == 0 && ts != IAMW_NO_TIME)
+		have_time = 1, t = ts;
+	if (!have_time && !have_tree && (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME))
+		tree = owned = iamw__parse_event_json(raw, raw_len);
+	if (have_time) {
+		/* read from the raw text (or the caller) without parsing */
+	} else if (e->time_source == IAMW_TIME_EVENT_TIME && event_time(tree, &t)) {
 		/* eventTime wins */
+	} else if (e->time_source == IAMW_TIME_EVENT_TIME && !tree && raw &&
+	           quick_event_time(raw, raw_len, &t)) {
+		/* valid enough to carry a time, but not parseable by cJSON (e.g.
+		 * nested deeper than its limit): the same time the fast path reads */
 	} else if (ts != IAMW_NO_TIME) {
 		t = ts;
 	} else {
@@ -589,7 +676,7 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 		return IAMW_EINVAL;
 	}
 	e->stats.events++;
-	if (e->need_json && !tree)
+	if (e->need_json && !tree && !have_time)
 		e->stats.not_json++;
 	if (e->last_eval_ms != IAMW_NO_TIME && t < e->last_eval_ms)
 		e->stats.late++;
@@ -601,6 +688,8 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 	int matched = 0, rc = 0;
 	for (size_t i = 0; i < e->n_filters; i++) {
 		iamw__filter_entry *fe = &e->filters[i];
+		if (!all_may && !e->may[i])
+			continue;
 		iamw__mf_result res;
 		int r = iamw__metric_filter_apply(fe->f, tree, raw, raw_len, &e->account, e->match,
 		                                  &res);

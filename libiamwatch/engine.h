@@ -11,6 +11,7 @@
 #include "composite.h"
 #include "metric_filter.h"
 #include "notify.h"
+#include "prefilter.h"
 
 typedef struct iamw__filter_entry {
 	iamw_metric_filter *f;
@@ -71,6 +72,9 @@ struct iamw_engine {
 	iamw__composite_entry *composites;
 	size_t n_composites;
 	int need_json; /* some filter is a JSON pattern */
+	int no_prefilter;
+	iamw__prefilter_set *pf; /* one literal scan for every filter (NULL: none) */
+	uint8_t *may;            /* per filter: may match the current event */
 
 	iamw_aggregator agg; /* impl owned by the engine */
 	iamw_match *match;

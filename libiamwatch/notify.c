@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "alarm_eval.h"
 #include "notify.h"
 
 /* ------------------------------------------------------------ small helpers */
@@ -91,15 +92,6 @@ static acct_ctx resolve_acct(const iamw__account *acct)
 
 /* ------------------------------------------------------------ enum names */
 
-const char *iamw__notify_state_name(iamw_alarm_state s)
-{
-	switch (s) {
-	case IAMW_STATE_OK: return "OK";
-	case IAMW_STATE_ALARM: return "ALARM";
-	case IAMW_STATE_INSUFFICIENT_DATA: return "INSUFFICIENT_DATA";
-	}
-	return NULL;
-}
 
 static const char *comparison_name(iamw_comparison c)
 {
@@ -200,7 +192,7 @@ static int composite_def_ok(const iamw__composite_alarm_def *def)
 
 static int change_ok(const iamw__state_change *chg)
 {
-	return iamw__notify_state_name(chg->old_state) && iamw__notify_state_name(chg->new_state);
+	return iamw__alarm_state_name(chg->old_state) && iamw__alarm_state_name(chg->new_state);
 }
 
 /* ------------------------------------------------------------ GUIDs */
@@ -285,7 +277,7 @@ static void sns_head(iamw__buf *out, const char *name, const char *description,
 	iamw__buf_adds(out, ",\"AlarmConfigurationUpdatedTimestamp\":");
 	add_time_cw(out, config_updated_ms);
 	iamw__buf_adds(out, ",\"NewStateValue\":");
-	add_str(out, iamw__notify_state_name(chg->new_state));
+	add_str(out, iamw__alarm_state_name(chg->new_state));
 	/* StateReason is always a string in CloudWatch; a missing one prints "". */
 	iamw__buf_adds(out, ",\"NewStateReason\":");
 	add_str(out, chg->reason ? chg->reason : "");
@@ -304,7 +296,7 @@ static void sns_head(iamw__buf *out, const char *name, const char *description,
 		iamw__buf_add_json_string(out, arn.data, arn.len);
 	iamw__buf_free(&arn);
 	iamw__buf_adds(out, ",\"OldStateValue\":");
-	add_str(out, iamw__notify_state_name(chg->old_state));
+	add_str(out, iamw__alarm_state_name(chg->old_state));
 	iamw__buf_adds(out, ",\"OKActions\":");
 	add_string_list(out, ok);
 	iamw__buf_adds(out, ",\"AlarmActions\":");
@@ -378,7 +370,7 @@ int iamw__render_sns_composite(const iamw__composite_alarm_def *def, const iamw_
 	    (n_children && !children))
 		return IAMW_EINVAL;
 	for (size_t i = 0; i < n_children; i++)
-		if (!children[i].arn_or_name || !iamw__notify_state_name(children[i].state))
+		if (!children[i].arn_or_name || !iamw__alarm_state_name(children[i].state))
 			return IAMW_EINVAL;
 	acct_ctx a = resolve_acct(acct);
 	sns_head(out, def->name, def->description, def->configuration_updated_ms, &def->ok_actions,
@@ -400,7 +392,7 @@ int iamw__render_sns_composite(const iamw__composite_alarm_def *def, const iamw_
 			iamw__free(arn);
 		}
 		iamw__buf_adds(out, ",\"State\":{\"Value\":");
-		add_str(out, iamw__notify_state_name(c->state));
+		add_str(out, iamw__alarm_state_name(c->state));
 		iamw__buf_adds(out, ",\"Timestamp\":");
 		add_time_cw(out, c->timestamp_ms);
 		iamw__buf_adds(out, "}}");
@@ -454,7 +446,7 @@ static size_t utf16_units(const char *s, size_t n)
 int iamw__render_sns_subject(iamw_alarm_state new_state, const char *alarm_name,
                              const char *region_code, iamw__buf *out)
 {
-	const char *state = iamw__notify_state_name(new_state);
+	const char *state = iamw__alarm_state_name(new_state);
 	if (!state || !alarm_name || !out)
 		return IAMW_EINVAL;
 	const char *region =
@@ -538,7 +530,7 @@ static void add_state_object(iamw__buf *b, state_order order, const state_view *
 	}
 	if (order != ORDER_EB_METRIC) {
 		key(b, &first, "value");
-		add_str(b, iamw__notify_state_name(s->value));
+		add_str(b, iamw__alarm_state_name(s->value));
 	}
 	if (s->reason) {
 		key(b, &first, "reason");
@@ -553,7 +545,7 @@ static void add_state_object(iamw__buf *b, state_order order, const state_view *
 	add_time_cw(b, s->timestamp_ms);
 	if (order == ORDER_EB_METRIC) {
 		key(b, &first, "value");
-		add_str(b, iamw__notify_state_name(s->value));
+		add_str(b, iamw__alarm_state_name(s->value));
 	}
 	if (order == ORDER_LAMBDA) {
 		if (s->suppressed_by) {
@@ -686,7 +678,7 @@ static void eventbridge_head(iamw__buf *out, const char *name, const iamw__state
 		add_str(out, opt->event_id);
 	else
 		add_derived_guid(out, a, name, chg->time_ms,
-		                 iamw__notify_state_name(chg->new_state));
+		                 iamw__alarm_state_name(chg->new_state));
 	iamw__buf_adds(out, ",\"detail-type\":\"CloudWatch Alarm State Change\","
 	                    "\"source\":\"aws.cloudwatch\",\"account\":");
 	add_str(out, a->account_id);
@@ -846,13 +838,13 @@ int iamw__render_text(const char *alarm_name, const iamw__state_change *chg, iam
 	size_t n = iamw__fmt_time_iso_s(chg->time_ms, t, sizeof t);
 	iamw__buf_add(out, t, n < sizeof t ? n : sizeof t - 1);
 	iamw__buf_addc(out, ' ');
-	iamw__buf_adds(out, iamw__notify_state_name(chg->new_state));
+	iamw__buf_adds(out, iamw__alarm_state_name(chg->new_state));
 	iamw__buf_adds(out, "  ");
 	add_sanitised(out, alarm_name);
 	iamw__buf_adds(out, "  ");
-	iamw__buf_adds(out, iamw__notify_state_name(chg->old_state));
+	iamw__buf_adds(out, iamw__alarm_state_name(chg->old_state));
 	iamw__buf_adds(out, " -> ");
-	iamw__buf_adds(out, iamw__notify_state_name(chg->new_state));
+	iamw__buf_adds(out, iamw__alarm_state_name(chg->new_state));
 	if (chg->reason && chg->reason[0]) {
 		iamw__buf_adds(out, "  ");
 		add_sanitised(out, chg->reason);

@@ -82,8 +82,6 @@ typedef struct iamw__event_options {
 	const char *evaluation_state;
 } iamw__event_options;
 
-/* "OK", "ALARM", "INSUFFICIENT_DATA"; NULL for an out-of-range value. */
-const char *iamw__notify_state_name(iamw_alarm_state s);
 
 /* Append a GUID formatted 8-4-4-4-12 in lower-case hex, derived from a
  * 128-bit non-cryptographic hash of the n bytes at data (see notify.c). */

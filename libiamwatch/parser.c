@@ -447,50 +447,49 @@ static int parse_primary(parser *ps, iamw__node **out)
 	return parse_condition(ps, out);
 }
 
-/* and_expr -> primary { '&&' primary } */
-static int parse_and(parser *ps, iamw__node **out)
+/* A left-associative chain  sub { op sub }  shared by the && and || levels
+ * of JSON and space-delimited expressions; a chain of one is just sub. */
+typedef int (*sub_fn)(parser *ps, void *ctx, iamw__node **out);
+
+static int parse_chain(parser *ps, void *ctx, iamw__tok_kind op, iamw__node_kind kind, sub_fn sub,
+                       iamw__node **out)
 {
 	iamw__node *first;
-	if (parse_primary(ps, &first))
+	if (sub(ps, ctx, &first))
 		return ps->failed;
-	if (ps->tok.kind != IAMW_TOK_AND) {
+	if (ps->tok.kind != op) {
 		*out = first;
 		return 0;
 	}
-	iamw__node *n = new_node(ps, IAMW__NODE_AND);
+	iamw__node *n = new_node(ps, kind);
 	if (!n || add_kid(ps, n, first))
 		return ps->failed;
-	while (ps->tok.kind == IAMW_TOK_AND) {
+	while (ps->tok.kind == op) {
 		next_expr(ps);
 		iamw__node *k;
-		if (parse_primary(ps, &k) || add_kid(ps, n, k))
+		if (sub(ps, ctx, &k) || add_kid(ps, n, k))
 			return ps->failed;
 	}
 	*out = n;
 	return 0;
 }
 
+static int primary_sub(parser *ps, void *ctx, iamw__node **out)
+{
+	(void)ctx;
+	return parse_primary(ps, out);
+}
+
+/* and_expr -> primary { '&&' primary } */
+static int parse_and(parser *ps, void *ctx, iamw__node **out)
+{
+	return parse_chain(ps, ctx, IAMW_TOK_AND, IAMW__NODE_AND, primary_sub, out);
+}
+
 /* or_expr -> and_expr { '||' and_expr } */
 static int parse_or(parser *ps, iamw__node **out)
 {
-	iamw__node *first;
-	if (parse_and(ps, &first))
-		return ps->failed;
-	if (ps->tok.kind != IAMW_TOK_OR) {
-		*out = first;
-		return 0;
-	}
-	iamw__node *n = new_node(ps, IAMW__NODE_OR);
-	if (!n || add_kid(ps, n, first))
-		return ps->failed;
-	while (ps->tok.kind == IAMW_TOK_OR) {
-		next_expr(ps);
-		iamw__node *k;
-		if (parse_and(ps, &k) || add_kid(ps, n, k))
-			return ps->failed;
-	}
-	*out = n;
-	return 0;
+	return parse_chain(ps, NULL, IAMW_TOK_OR, IAMW__NODE_OR, parse_and, out);
 }
 
 /* json_pattern -> '{' or_expr '}' */
@@ -609,50 +608,21 @@ static int parse_f_primary(parser *ps, field_ctx *fc, iamw__node **out)
 	return 0;
 }
 
-/* f_and -> f_primary { '&&' f_primary } */
-static int parse_f_and(parser *ps, field_ctx *fc, iamw__node **out)
+static int f_primary_sub(parser *ps, void *ctx, iamw__node **out)
 {
-	iamw__node *first;
-	if (parse_f_primary(ps, fc, &first))
-		return ps->failed;
-	if (ps->tok.kind != IAMW_TOK_AND) {
-		*out = first;
-		return 0;
-	}
-	iamw__node *n = new_node(ps, IAMW__NODE_AND);
-	if (!n || add_kid(ps, n, first))
-		return ps->failed;
-	while (ps->tok.kind == IAMW_TOK_AND) {
-		next_expr(ps);
-		iamw__node *k;
-		if (parse_f_primary(ps, fc, &k) || add_kid(ps, n, k))
-			return ps->failed;
-	}
-	*out = n;
-	return 0;
+	return parse_f_primary(ps, ctx, out);
+}
+
+/* f_and -> f_primary { '&&' f_primary } */
+static int parse_f_and(parser *ps, void *ctx, iamw__node **out)
+{
+	return parse_chain(ps, ctx, IAMW_TOK_AND, IAMW__NODE_AND, f_primary_sub, out);
 }
 
 /* f_or -> f_and { '||' f_and } */
 static int parse_f_or(parser *ps, field_ctx *fc, iamw__node **out)
 {
-	iamw__node *first;
-	if (parse_f_and(ps, fc, &first))
-		return ps->failed;
-	if (ps->tok.kind != IAMW_TOK_OR) {
-		*out = first;
-		return 0;
-	}
-	iamw__node *n = new_node(ps, IAMW__NODE_OR);
-	if (!n || add_kid(ps, n, first))
-		return ps->failed;
-	while (ps->tok.kind == IAMW_TOK_OR) {
-		next_expr(ps);
-		iamw__node *k;
-		if (parse_f_and(ps, fc, &k) || add_kid(ps, n, k))
-			return ps->failed;
-	}
-	*out = n;
-	return 0;
+	return parse_chain(ps, fc, IAMW_TOK_OR, IAMW__NODE_OR, parse_f_and, out);
 }
 
 /* field -> '...' | <empty> | name | f_or */

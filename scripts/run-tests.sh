@@ -27,3 +27,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 
 echo "== valgrind (unit and conformance suites)"
 meson test -C build-test --setup valgrind --suite unit --suite conformance --print-errorlogs
+
+echo "== ThreadSanitizer (compiled patterns shared by threads)"
+setup build-tsan -Dbuildtype=debug -Db_sanitize=thread -Db_lundef=false
+meson compile -C build-tsan
+TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --print-errorlogs match

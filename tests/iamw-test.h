@@ -11,11 +11,18 @@
 
 #include "iamwatch.h"
 
+/* The message of an optional error struct (a function, so that passing
+ * &err does not trip -Waddress). */
+static inline const char *iamw_test_errtext(const iamw_error *err)
+{
+	return err ? err->text : "";
+}
+
 #define ck_assert_iamw_ok(expr, errp)                                                              \
 	do {                                                                                       \
 		int rc_ = (expr);                                                                  \
 		ck_assert_msg(rc_ == IAMW_OK, "%s failed: %s (%s)", #expr, iamw_strerror(rc_),    \
-		              (errp) ? ((const iamw_error *)(errp))->text : "");                    \
+		              iamw_test_errtext(errp));                                            \
 	} while (0)
 
 #define IAMW_TEST_MAIN(suite_fn)                                                                   \

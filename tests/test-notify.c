@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alarm_eval.h"
 #include "notify.h"
 
 /* ------------------------------------------------------------ fixtures */
@@ -1080,9 +1081,9 @@ START_TEST(regions_table)
 	ck_assert_str_eq(arn, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a");
 	iamw__free(arn);
 	ck_assert_ptr_null(iamw__alarm_arn("us-east-1", "1", NULL));
-	ck_assert_str_eq(iamw__notify_state_name(IAMW_STATE_INSUFFICIENT_DATA),
+	ck_assert_str_eq(iamw__alarm_state_name(IAMW_STATE_INSUFFICIENT_DATA),
 	                 "INSUFFICIENT_DATA");
-	ck_assert_ptr_null(iamw__notify_state_name((iamw_alarm_state)3));
+	ck_assert_ptr_null(iamw__alarm_state_name((iamw_alarm_state)3));
 }
 END_TEST
 

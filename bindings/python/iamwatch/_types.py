@@ -6,7 +6,7 @@ are declared as ``c_int`` (their storage on every ABI the library targets).
 """
 
 import ctypes
-from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint64
+from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_uint64
 
 #: IAMW_NUL_TERMINATED / IAMW_NO_OFFSET: (size_t)-1
 SIZE_MAX = ctypes.c_size_t(-1).value
@@ -95,6 +95,7 @@ class EngineOptions(ctypes.Structure):
         ("evaluation_range", c_uint),
         ("storage_period_ms", c_int64),
         ("max_dimension_sets", c_size_t),
+        ("flags", c_uint32),
     ]
 
 
