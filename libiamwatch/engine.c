@@ -1119,16 +1119,24 @@ static int64_t floor_to(int64_t t, int64_t step)
 	return r < 0 ? t - r - step : t - r;
 }
 
-static int suppression_pending(const iamw_engine *e)
+/* The latest evaluation time the engine may jump to from `from` without
+ * skipping work: a composite not yet evaluated needs the very next pass, and
+ * a running suppression period needs the pass at its deadline. */
+static int64_t skip_limit(const iamw_engine *e, int64_t from, int64_t limit)
 {
 	for (size_t i = 0; i < e->n_composites; i++) {
 		int64_t d;
-		if (iamw__suppression_deadline(&e->composites[i].sup, &d))
-			return 1;
 		if (!e->composites[i].created)
-			return 1;
+			return from;
+		if (iamw__suppression_deadline(&e->composites[i].sup, &d)) {
+			int64_t at = floor_to(d, e->tick_ms);
+			if (at < from)
+				return from;
+			if (at < limit)
+				limit = at;
+		}
 	}
-	return 0;
+	return limit;
 }
 
 int iamw_engine_advance(iamw_engine *e, int64_t now)
@@ -1161,12 +1169,13 @@ int iamw_engine_advance(iamw_engine *e, int64_t now)
 	while (e->next_eval_ms <= now) {
 		/* After a pass that found every range empty, nothing can change
 		 * until the next minute with data enters a range: jump there. */
-		if (e->quiet_pass_done && !suppression_pending(e)) {
+		if (e->quiet_pass_done) {
 			int64_t last = floor_to(now, e->tick_ms);
 			int64_t data = next_ingest(e, e->next_eval_ms);
 			int64_t target = data == IAMW_NO_TIME ? last : floor_to(data, e->tick_ms) + e->tick_ms;
 			if (target > last)
 				target = last;
+			target = skip_limit(e, e->next_eval_ms, target);
 			if (target > e->next_eval_ms)
 				e->next_eval_ms = target;
 		}
