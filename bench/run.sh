@@ -39,7 +39,7 @@ cc -O2 -std=c11 -D_GNU_SOURCE -DNDEBUG -I"$ROOT/include" -I"$ROOT/libiamwatch" -
 	$(pkg-config --libs libcjson) -lm -o "$BB/bench-match"
 BENCH="$BB/bench-match"
 # The shared library, for the Python bindings' case.
-meson compile -C "$BB" iamwatch >/dev/null
+meson compile -C "$BB" libiamwatch/iamwatch:shared_library >/dev/null
 PYLIB="$BB/libiamwatch/libiamwatch.so.0"
 
 # ------------------------------------------------------------------ inputs

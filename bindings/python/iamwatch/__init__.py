@@ -322,24 +322,34 @@ def _scratch() -> Match:
     return m
 
 
-def _read_blocks(path, block_size: int) -> Iterator[bytes]:
-    """Blocks of whole lines of a file (gzip detected by its magic bytes)."""
+def _read_blocks(path, block_size: int) -> Iterator[Tuple[bytearray, int]]:
+    """Blocks of whole lines of a file (gzip detected by its magic bytes), as
+    (buffer, length) pairs over one reused buffer: the bytes are read straight
+    into it and handed to C without a copy. A block is valid until the next."""
     with open(path, "rb") as raw:
         f = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
-        rest = b""
+        buf = bytearray(block_size)
+        view = memoryview(buf)
+        have = 0
         while True:
-            chunk = f.read(block_size)
-            if not chunk:
+            if have == len(buf):  # a line longer than the buffer: grow it
+                view.release()
+                buf.extend(bytes(len(buf)))
+                view = memoryview(buf)
+            n = f.readinto(view[have:])
+            if not n:
                 break
-            buf = rest + chunk if rest else chunk
-            cut = buf.rfind(b"\n")
+            have += n
+            cut = buf.rfind(b"\n", 0, have)
             if cut < 0:
-                rest = buf
                 continue
-            rest = buf[cut + 1:]
-            yield buf[:cut + 1]
-        if rest:
-            yield rest
+            yield buf, cut + 1
+            rest = have - (cut + 1)
+            buf[:rest] = buf[cut + 1:have]  # the partial last line moves to the front
+            have = rest
+        if have:
+            yield buf, have
+        view.release()
 
 
 class Pattern(_Owner):
@@ -478,12 +488,16 @@ class Pattern(_Owner):
 
     # ---------------------------------------------------------- batch
 
-    def _scan(self, data: bytes, capacity: int):
+    def _scan(self, data, capacity: int, length: Optional[int] = None):
         h = self._handle()
         m = _scratch()
         n_matches, n_lines = c_size_t(), c_size_t()
         arr = (c_size_t * capacity)() if capacity else None
-        _lib().iamw_pattern_scan_lines(h, data, len(data), m._handle(), arr, capacity,
+        if length is None:
+            length = len(data)
+        if isinstance(data, bytearray):  # zero-copy view of a reused buffer
+            data = (ctypes.c_char * len(data)).from_buffer(data)
+        _lib().iamw_pattern_scan_lines(h, data, length, m._handle(), arr, capacity,
                                        byref(n_matches), byref(n_lines))
         return arr, n_matches.value, n_lines.value
 
@@ -501,15 +515,15 @@ class Pattern(_Owner):
     def count_file(self, path: Union[str, os.PathLike], *, block_size: int = 8 << 20) -> int:
         """Number of matching lines of a file (gzip read transparently), scanned in
         blocks of whole lines of about ``block_size`` bytes."""
-        return sum(self._scan(block, 0)[1] for block in _read_blocks(path, block_size))
+        return sum(self._scan(buf, 0, n)[1] for buf, n in _read_blocks(path, block_size))
 
     def filter_file(self, path: Union[str, os.PathLike], *,
                     block_size: int = 8 << 20) -> List[int]:
         """The 0-based numbers of the matching lines of a file (gzip read transparently)."""
         out: List[int] = []
         base = 0
-        for block in _read_blocks(path, block_size):
-            arr, n, lines = self._scan(block, block.count(b"\n") + 1)
+        for buf, length in _read_blocks(path, block_size):
+            arr, n, lines = self._scan(buf, buf.count(b"\n", 0, length) + 1, length)
             out.extend(base + i for i in arr[:n])
             base += lines
         return out
