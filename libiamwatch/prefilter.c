@@ -659,6 +659,11 @@ typedef struct set_pat {
 	uint32_t clause_first, n_clauses;
 } set_pat;
 
+typedef struct uniq {
+	const char *s;
+	uint32_t len;
+} uniq;
+
 struct iamw__prefilter_set {
 	size_t n;
 	set_pat *pats;
@@ -672,7 +677,95 @@ struct iamw__prefilter_set {
 	uint32_t *delta;
 	uint32_t *out_off; /* nstates + 1 */
 	uint32_t *out_ids;
+	/* Bigram anchors: each literal (>= 2 bytes) is looked up only where its
+	 * least common byte pair occurs. The bitmap of anchor pairs fits in L1,
+	 * and its tests are independent loads, unlike the DFA's chain of table
+	 * lookups. NULL when some literal is a single byte (the DFA is used). */
+	uint64_t *bg_bits;   /* 65536 bits */
+	uint32_t *bg_first;  /* 65537 offsets into bg_ids, by pair */
+	uint32_t *bg_ids;    /* literal ids */
+	char *lit_bytes;     /* copies of the literals */
+	uint32_t *lit_off;   /* n_ids_lits + 1 */
+	uint8_t *lit_anchor; /* offset of the anchor pair in each literal */
 };
+
+/* Bytes that make a pair common in JSON text: lowercase letters and the
+ * structural characters. Pairs of other bytes (capitals, digits, '.', '-')
+ * are rarer anchors. */
+static int common_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || c == '"' || c == ':' || c == ',' || c == ' ' || c == '{' ||
+	       c == '}';
+}
+
+static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
+{
+	size_t bytes = 0;
+	for (size_t k = 0; k < nu; k++) {
+		if (u[k].len < 2)
+			return IAMW_OK; /* a 1-byte literal: keep the DFA */
+		bytes += u[k].len;
+	}
+	s->bg_bits = iamw__calloc(65536 / 64, sizeof *s->bg_bits);
+	s->bg_first = iamw__calloc(65537, sizeof *s->bg_first);
+	s->bg_ids = iamw__malloc((nu ? nu : 1) * sizeof *s->bg_ids);
+	s->lit_bytes = iamw__malloc(bytes ? bytes : 1);
+	s->lit_off = iamw__malloc((nu + 1) * sizeof *s->lit_off);
+	s->lit_anchor = iamw__malloc(nu ? nu : 1);
+	uint16_t *pair = iamw__malloc((nu ? nu : 1) * sizeof *pair);
+	if (!s->bg_bits || !s->bg_first || !s->bg_ids || !s->lit_bytes || !s->lit_off ||
+	    !s->lit_anchor || !pair) {
+		iamw__free(pair);
+		return IAMW_ENOMEM;
+	}
+	size_t o = 0;
+	for (size_t k = 0; k < nu; k++) {
+		s->lit_off[k] = (uint32_t)o;
+		memcpy(s->lit_bytes + o, u[k].s, u[k].len);
+		o += u[k].len;
+		const unsigned char *l = (const unsigned char *)u[k].s;
+		uint32_t best = 0;
+		int best_score = 3;
+		for (uint32_t j = 0; j + 1 < u[k].len; j++) {
+			int sc = common_byte(l[j]) + common_byte(l[j + 1]);
+			if (sc < best_score) {
+				best_score = sc;
+				best = j;
+			}
+		}
+		if (best > 255)
+			best = 0;
+		s->lit_anchor[k] = (uint8_t)best;
+		pair[k] = (uint16_t)(l[best] | l[best + 1] << 8);
+		s->bg_bits[pair[k] >> 6] |= (uint64_t)1 << (pair[k] & 63);
+		s->bg_first[pair[k] + 1]++;
+	}
+	s->lit_off[nu] = (uint32_t)o;
+	for (size_t b = 0; b < 65536; b++)
+		s->bg_first[b + 1] += s->bg_first[b];
+	uint32_t *fill = iamw__malloc(65536 * sizeof *fill);
+	if (!fill) {
+		iamw__free(pair);
+		return IAMW_ENOMEM;
+	}
+	memcpy(fill, s->bg_first, 65536 * sizeof *fill);
+	for (size_t k = 0; k < nu; k++)
+		s->bg_ids[fill[pair[k]]++] = (uint32_t)k;
+	iamw__free(fill);
+	iamw__free(pair);
+	return IAMW_OK;
+}
+
+static void free_bigrams(iamw__prefilter_set *s)
+{
+	iamw__free(s->bg_bits);
+	iamw__free(s->bg_first);
+	iamw__free(s->bg_ids);
+	iamw__free(s->lit_bytes);
+	iamw__free(s->lit_off);
+	iamw__free(s->lit_anchor);
+	s->bg_bits = NULL;
+}
 
 size_t iamw__prefilter_set_count(const iamw__prefilter_set *s)
 {
@@ -689,13 +782,9 @@ void iamw__prefilter_set_free(iamw__prefilter_set *s)
 	iamw__free(s->delta);
 	iamw__free(s->out_off);
 	iamw__free(s->out_ids);
+	free_bigrams(s);
 	iamw__free(s);
 }
-
-typedef struct uniq {
-	const char *s;
-	uint32_t len;
-} uniq;
 
 int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *const *patterns,
                               size_t n)
@@ -847,6 +936,8 @@ int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *con
 				s->out_ids[o++] = term[f] - 1;
 	}
 	iamw__free(term);
+	if (build_bigrams(s, u, nu) != IAMW_OK)
+		free_bigrams(s); /* the DFA still works */
 	/* premultiply and flag states with outputs */
 	for (size_t e = 0; e < (size_t)ns * ncls; e++) {
 		uint32_t nx = s->delta[e];
@@ -882,18 +973,35 @@ int iamw__prefilter_set_scan(const iamw__prefilter_set *s, const char *text, siz
 			return IAMW_ENOMEM;
 	}
 	memset(found, 0, s->n_ids_lits);
-	const uint32_t *delta = s->delta;
-	const uint8_t *cls = s->cls;
-	const uint32_t ncls = s->ncls;
 	const unsigned char *p = (const unsigned char *)text, *end = p + len;
-	uint32_t row = 0;
-	for (; p < end; p++) {
-		uint32_t e = delta[row + cls[*p]];
-		row = e & ~AC_OUT;
-		if (e & AC_OUT) {
-			uint32_t st = row / ncls;
-			for (uint32_t o = s->out_off[st]; o < s->out_off[st + 1]; o++)
-				found[s->out_ids[o]] = 1;
+	if (s->bg_bits) {
+		const uint64_t *bits = s->bg_bits;
+		for (size_t i = 0; i + 1 < len; i++) {
+			unsigned pr = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
+			if (!((bits[pr >> 6] >> (pr & 63)) & 1))
+				continue;
+			for (uint32_t k = s->bg_first[pr]; k < s->bg_first[pr + 1]; k++) {
+				uint32_t id = s->bg_ids[k];
+				size_t a = s->lit_anchor[id];
+				size_t ll = s->lit_off[id + 1] - s->lit_off[id];
+				if (i >= a && i - a + ll <= len &&
+				    memcmp(p + i - a, s->lit_bytes + s->lit_off[id], ll) == 0)
+					found[id] = 1;
+			}
+		}
+	} else {
+		const uint32_t *delta = s->delta;
+		const uint8_t *cls = s->cls;
+		const uint32_t ncls = s->ncls;
+		uint32_t row = 0;
+		for (; p < end; p++) {
+			uint32_t e = delta[row + cls[*p]];
+			row = e & ~AC_OUT;
+			if (e & AC_OUT) {
+				uint32_t st = row / ncls;
+				for (uint32_t o = s->out_off[st]; o < s->out_off[st + 1]; o++)
+					found[s->out_ids[o]] = 1;
+			}
 		}
 	}
 	int count = 0;
