@@ -449,7 +449,11 @@ typedef struct iamw_dimension {
  */
 IAMW_API int iamw_metric_filter_from_json(iamw_metric_filter **out, const char *json, size_t len,
                                           iamw_error *err);
-/** Free a metric filter; NULL is a no-op. */
+/**
+ * Free a metric filter; NULL is a no-op.
+ * Ownership: strings and the pattern returned are borrowed from the filter.
+ * Thread-safety: safe from any thread (a filter is immutable).
+ */
 IAMW_API void iamw_metric_filter_free(iamw_metric_filter *filter);
 /** The filter's name, its compiled pattern, metric name and namespace.
  *  Ownership: borrowed, live as long as the filter. Thread-safety: safe. */
@@ -474,16 +478,23 @@ typedef struct iamw_aggregator iamw_aggregator;
  * @param[in] max_dimension_sets distinct dimension sets per metric before new
  *            ones are refused and counted (0 = 1000, CloudWatch's cap)
  * Ownership: the caller frees *out with iamw_aggregator_free().
+ * Thread-safety: reentrant.
  */
 IAMW_API int iamw_aggregator_new(iamw_aggregator **out, int64_t period_ms,
                                  size_t max_dimension_sets);
-/** Free an aggregator; NULL is a no-op. */
+/**
+ * Free an aggregator; NULL is a no-op.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
+ */
 IAMW_API void iamw_aggregator_free(iamw_aggregator *agg);
 
 /**
  * Add one data point. unit NULL means "None".
  * @return IAMW_OK, IAMW_EINVAL (bad value or time), IAMW_ELIMIT (dimension
  *         cap reached: the point is dropped and counted)
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
  */
 IAMW_API int iamw_aggregator_add(iamw_aggregator *agg, const char *metric_namespace,
                                  const char *metric_name, const iamw_dimension *dims,
@@ -500,6 +511,8 @@ IAMW_API int iamw_aggregator_add(iamw_aggregator *agg, const char *metric_namesp
  * @return 1 value available, 0 no value (no samples, or an extended
  *         statistic over negative values), <0 error (IAMW_EINVAL for an
  *         unknown statistic or a misaligned period)
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
  */
 IAMW_API int iamw_aggregator_get(const iamw_aggregator *agg, const char *metric_namespace,
                                  const char *metric_name, const iamw_dimension *dims,
@@ -507,22 +520,36 @@ IAMW_API int iamw_aggregator_get(const iamw_aggregator *agg, const char *metric_
                                  int64_t period_ms, const char *statistic, double *value,
                                  double *sample_count);
 
-/** agg := agg merged with other (same storage period). All or nothing. */
+/**
+ * agg := agg merged with other (same storage period). All or nothing.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
+ */
 IAMW_API int iamw_aggregator_merge(iamw_aggregator *agg, const iamw_aggregator *other);
-/** Drop every period that ends at or before cutoff_ms. */
+/**
+ * Drop every period that ends at or before cutoff_ms.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
+ */
 IAMW_API void iamw_aggregator_prune(iamw_aggregator *agg, int64_t cutoff_ms);
-/** Data points refused by the dimension cap so far. */
+/**
+ * Data points refused by the dimension cap so far.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
+ */
 IAMW_API uint64_t iamw_aggregator_overflow(const iamw_aggregator *agg);
 
 /**
  * Serialize to versioned JSON ({"format":"iamwatch-aggregator","version":1,...}).
  * Ownership: the caller frees *out with iamw_free().
+ * Thread-safety: one thread at a time per aggregator.
  */
 IAMW_API int iamw_aggregator_save(const iamw_aggregator *agg, char **out, size_t *out_len);
 /**
  * Rebuild an aggregator from iamw_aggregator_save() output. Corrupt or
  * unknown-version input gets IAMW_ESTATE with a message; nothing is
  * half-loaded. Ownership: the caller frees *out.
+ * Thread-safety: reentrant.
  */
 IAMW_API int iamw_aggregator_restore(iamw_aggregator **out, const char *json, size_t len,
                                      iamw_error *err);
@@ -577,9 +604,14 @@ IAMW_API int iamw_engine_options_init(iamw_engine_options *opts, unsigned versio
 /**
  * Create an engine. opts may be NULL (defaults); its strings are copied.
  * Ownership: the caller frees *out with iamw_engine_free().
+ * Thread-safety: reentrant.
  */
 IAMW_API int iamw_engine_new(iamw_engine **out, const iamw_engine_options *opts);
-/** Free an engine; NULL is a no-op. Not from inside a callback. */
+/**
+ * Free an engine; NULL is a no-op. Not from inside a callback.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API void iamw_engine_free(iamw_engine *engine);
 
 /**
@@ -590,6 +622,8 @@ IAMW_API void iamw_engine_free(iamw_engine *engine);
  * nothing: on error the engine is unchanged.
  * @param[out] err failure details (source "rules", "metricFilter", "alarm",
  *             "composite", "pattern" or "rule", with offsets into that text)
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_load_rules(iamw_engine *engine, const char *json, size_t len,
                                     iamw_error *err);
@@ -608,7 +642,11 @@ IAMW_API int iamw_rules_normalize(const char *json, size_t len, const char *acco
                                   const char *region, char **out, size_t *out_len,
                                   iamw_error *err);
 
-/** Put one definition from its AWS request JSON (create or replace by name). */
+/**
+ * Put one definition from its AWS request JSON (create or replace by name).
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API int iamw_engine_put_metric_filter(iamw_engine *engine, const char *json, size_t len,
                                            iamw_error *err);
 IAMW_API int iamw_engine_put_metric_alarm(iamw_engine *engine, const char *json, size_t len,
@@ -620,7 +658,10 @@ IAMW_API int iamw_engine_put_composite_alarm(iamw_engine *engine, const char *js
  *  iamw_engine_advance(), after the evaluation pass updated every state. */
 typedef void (*iamw_notify_cb)(const iamw_notification *n, void *payload);
 
-/** Register the notification callback (NULL to remove). */
+/** Register the notification callback (NULL to remove).
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API int iamw_engine_set_notify_cb(iamw_engine *engine, iamw_notify_cb cb, void *payload);
 
 /**
@@ -631,11 +672,16 @@ IAMW_API int iamw_engine_set_notify_cb(iamw_engine *engine, iamw_notify_cb cb, v
  * @return the number of metric filters that matched (>= 0), or <0:
  *         IAMW_EJSON when the event carries no usable time, IAMW_ELIMIT for
  *         an event over 1 MB, IAMW_EBUSY from a callback.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_ingest_text(iamw_engine *engine, const char *event, size_t len,
                                      int64_t timestamp_ms);
 /** As iamw_engine_ingest_text() for an event the caller parsed already; raw
- *  may be NULL when every pattern is a JSON pattern. tree is borrowed. */
+ *  may be NULL when every pattern is a JSON pattern. tree is borrowed.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API int iamw_engine_ingest_json(iamw_engine *engine, const struct cJSON *tree,
                                      const char *raw, size_t raw_len, int64_t timestamp_ms);
 
@@ -664,6 +710,8 @@ enum {
  * @param[out] report counters (may be NULL)
  * @return IAMW_OK, or a negative iamw_status for errors that stop the scan
  *         (IAMW_ENOMEM, IAMW_EBUSY)
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_ingest_lines(iamw_engine *engine, const char *buf, size_t len,
                                       uint32_t flags, iamw_ingest_report *report);
@@ -673,6 +721,8 @@ IAMW_API int iamw_engine_ingest_lines(iamw_engine *engine, const char *buf, size
  * time (every minute; every 10 s with a 10 s storage period) up to now_ms,
  * and the callback receives each state change. The clock never goes back.
  * @return the number of notifications delivered (>= 0) or <0.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_advance(iamw_engine *engine, int64_t now_ms);
 
@@ -680,24 +730,40 @@ IAMW_API int iamw_engine_advance(iamw_engine *engine, int64_t now_ms);
  * Advance past the last data point until no alarm can change any more
  * (every data point has left every evaluation range).
  * @return the number of notifications delivered, or <0.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_drain(iamw_engine *engine);
 
-/** The clock (IAMW_NO_TIME before the first advance) and the latest event time ingested. */
+/**
+ * The clock (IAMW_NO_TIME before the first advance) and the latest event time ingested.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API int64_t iamw_engine_clock(const iamw_engine *engine);
 IAMW_API int64_t iamw_engine_latest_event_time(const iamw_engine *engine);
 
 /** Current state of an alarm or composite alarm by name.
- *  @return 1 found, 0 unknown. */
+ *  @return 1 found, 0 unknown.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API int iamw_engine_alarm_state(const iamw_engine *engine, const char *name,
                                      iamw_alarm_state *out);
 
-/** Enumerate definitions. Names are borrowed until the definitions change. */
+/**
+ * Enumerate definitions. Names are borrowed until the definitions change.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API size_t iamw_engine_filter_count(const iamw_engine *engine);
 IAMW_API const char *iamw_engine_filter_name(const iamw_engine *engine, size_t i);
 /** Per-filter counters: events matched, data points published, matches that
  *  published nothing (value or dimension missing / not numeric, dimension
- *  cap). Returns 0 for an index out of range. */
+ *  cap). Returns 0 for an index out of range.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
 IAMW_API int iamw_engine_filter_counts(const iamw_engine *engine, size_t i, uint64_t *matches,
                                        uint64_t *points, uint64_t *skipped);
 IAMW_API size_t iamw_engine_alarm_count(const iamw_engine *engine);
@@ -715,7 +781,10 @@ typedef struct iamw_engine_stats {
 } iamw_engine_stats;
 IAMW_API int iamw_engine_get_stats(const iamw_engine *engine, iamw_engine_stats *out);
 
-/** The engine's aggregator (read-only view). Borrowed. */
+/** The engine's aggregator (read-only view). Borrowed.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per aggregator.
+ */
 IAMW_API const iamw_aggregator *iamw_engine_aggregator(const iamw_engine *engine);
 
 /**
@@ -724,12 +793,15 @@ IAMW_API const iamw_aggregator *iamw_engine_aggregator(const iamw_engine *engine
  * ({"format":"iamwatch-state","version":1,...}). Definitions are not saved:
  * the host loads the same rules before restoring.
  * Ownership: the caller frees *out with iamw_free().
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_save_state(const iamw_engine *engine, char **out, size_t *out_len);
 /**
  * Restore state saved by iamw_engine_save_state() into an engine holding the
  * same definitions. Corrupt input, a wrong format or version, or state for
  * alarms the engine does not define gets IAMW_ESTATE; nothing is changed then.
+ * Ownership: arguments are borrowed; returned names live until definitions change.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
  */
 IAMW_API int iamw_engine_restore_state(iamw_engine *engine, const char *json, size_t len,
                                        iamw_error *err);
@@ -742,10 +814,17 @@ IAMW_API iamw_alarm_state iamw_notification_old_state(const iamw_notification *n
 IAMW_API iamw_alarm_state iamw_notification_new_state(const iamw_notification *n);
 IAMW_API int64_t iamw_notification_time(const iamw_notification *n);
 IAMW_API const char *iamw_notification_reason(const iamw_notification *n);
-/** StateReasonData JSON text, or NULL. */
+/**
+ * StateReasonData JSON text, or NULL.
+ * Ownership: results are borrowed and die with the notification.
+ * Thread-safety: only inside the callback, on its thread.
+ */
 IAMW_API const char *iamw_notification_reason_data(const iamw_notification *n);
 /** 1 when the alarm's actions for the new state run (ActionsEnabled and not
- *  suppressed); the actions are listed by iamw_notification_action(). */
+ *  suppressed); the actions are listed by iamw_notification_action().
+ * Ownership: results are borrowed and die with the notification.
+ * Thread-safety: only inside the callback, on its thread.
+ */
 IAMW_API int iamw_notification_actions_run(const iamw_notification *n);
 IAMW_API size_t iamw_notification_action_count(const iamw_notification *n);
 IAMW_API const char *iamw_notification_action(const iamw_notification *n, size_t i);
