@@ -24,6 +24,9 @@ typedef struct iamw__string_list {
 	size_t n;
 } iamw__string_list;
 
+/* Free every item and the array; leaves the list empty (alarm_def.c). */
+void iamw__string_list_free(iamw__string_list *l);
+
 /* A metric alarm (PutMetricAlarm, single-metric form). */
 typedef struct iamw__metric_alarm_def {
 	char *name;

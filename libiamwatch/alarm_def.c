@@ -224,7 +224,7 @@ int iamw__extended_statistic_alarm_ok(const iamw__xstat *x)
 
 /* ------------------------------------------------------------ free */
 
-static void free_list(iamw__string_list *l)
+void iamw__string_list_free(iamw__string_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		iamw__free(l->items[i]);
@@ -239,9 +239,9 @@ void iamw__metric_alarm_def_free(iamw__metric_alarm_def *def)
 		return;
 	iamw__free(def->name);
 	iamw__free(def->description);
-	free_list(&def->ok_actions);
-	free_list(&def->alarm_actions);
-	free_list(&def->insufficient_data_actions);
+	iamw__string_list_free(&def->ok_actions);
+	iamw__string_list_free(&def->alarm_actions);
+	iamw__string_list_free(&def->insufficient_data_actions);
 	iamw__free(def->metric_name);
 	iamw__free(def->metric_namespace);
 	for (size_t i = 0; i < def->n_dimensions; i++) {

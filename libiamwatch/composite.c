@@ -1379,15 +1379,6 @@ static int get_string(const cJSON *obj, const char *key, size_t min, size_t max,
 	return IAMW_OK;
 }
 
-static void free_list(iamw__string_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		iamw__free(l->items[i]);
-	iamw__free(l->items);
-	l->items = NULL;
-	l->n = 0;
-}
-
 static int get_actions(const cJSON *obj, const char *key, iamw__string_list *out, iamw_error *err)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -1453,9 +1444,9 @@ void iamw__composite_alarm_def_free(iamw__composite_alarm_def *d)
 		return;
 	iamw__free(d->name);
 	iamw__free(d->description);
-	free_list(&d->ok_actions);
-	free_list(&d->alarm_actions);
-	free_list(&d->insufficient_data_actions);
+	iamw__string_list_free(&d->ok_actions);
+	iamw__string_list_free(&d->alarm_actions);
+	iamw__string_list_free(&d->insufficient_data_actions);
 	iamw__free(d->alarm_rule);
 	iamw__free(d->actions_suppressor);
 	memset(d, 0, sizeof *d);
