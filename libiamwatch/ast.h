@@ -151,6 +151,8 @@ struct iamw_pattern {
 
 	/* required-literal prefilter (prefilter.h); NULL: none / disabled */
 	struct iamw__prefilter *prefilter;
+	/* top-level members a JSON pattern reads (projection.h); NULL: none */
+	struct iamw__projection *projection;
 };
 
 /* parser.c */

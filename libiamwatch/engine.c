@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "projection.h"
 #include "rules_convert.h"
 
 #define DEFAULT_ACCOUNT "123456789012"
@@ -61,6 +62,8 @@ void iamw_engine_free(iamw_engine *e)
 	iamw__free(e->pending);
 	iamw__prefilter_set_free(e->pf);
 	iamw__free(e->may);
+	iamw__projection_set_free(e->proj);
+	iamw__free(e->proj_buf);
 	iamw__free(e->filters);
 	iamw__free(e->alarms);
 	iamw__free(e->composites);
@@ -364,8 +367,10 @@ static void rebuild_prefilter(iamw_engine *e)
 {
 	iamw__prefilter_set_free(e->pf);
 	iamw__free(e->may);
+	iamw__projection_set_free(e->proj);
 	e->pf = NULL;
 	e->may = NULL;
+	e->proj = NULL;
 	if (!e->n_filters || e->no_prefilter)
 		return;
 	const iamw_pattern **pats = iamw__calloc(e->n_filters, sizeof *pats);
@@ -375,6 +380,11 @@ static void rebuild_prefilter(iamw_engine *e)
 			pats[i] = e->filters[i].f->pattern;
 		if (iamw__prefilter_set_build(&e->pf, pats, e->n_filters) != IAMW_OK)
 			e->pf = NULL;
+		/* The projection also locates eventTime, so that an event it
+		 * rules out for every filter still has its time. */
+		const char *time_name = e->time_source == IAMW_TIME_EVENT_TIME ? "eventTime" : NULL;
+		if (e->pf && iamw__projection_set_build(&e->proj, pats, e->n_filters, time_name))
+			e->proj = NULL;
 	}
 	iamw__free(pats);
 }
@@ -583,6 +593,17 @@ int iamw_engine_put_composite_alarm(iamw_engine *e, const char *json, size_t len
 
 /* ------------------------------------------------------------------ ingest */
 
+/* A time written as a JSON string without escapes at s (the opening quote). */
+static int time_value(const char *s, size_t n, int64_t *out)
+{
+	if (n == 0 || s[0] != '"')
+		return 0;
+	size_t k = 1;
+	while (k < n && s[k] != '"' && s[k] != '\\')
+		k++;
+	return k < n && s[k] == '"' && iamw__parse_time_iso(s + 1, k - 1, out);
+}
+
 /* The top-level "eventTime" of a CloudTrail record read straight from the
  * raw text, so that an event no filter can match need not be parsed. Only
  * a member at depth 1 counts; anything unusual returns 0 (parse instead). */
@@ -607,12 +628,7 @@ static int quick_event_time(const char *s, size_t n, int64_t *out)
 				j++;
 				while (j < n && (s[j] == ' ' || s[j] == '\t'))
 					j++;
-				if (j >= n || s[j] != '"')
-					return 0;
-				size_t k = j + 1;
-				while (k < n && s[k] != '"' && s[k] != '\\')
-					k++;
-				return k < n && s[k] == '"' && iamw__parse_time_iso(s + j + 1, k - j - 1, out);
+				return time_value(s + j, n - j, out);
 			}
 			/* skip the string */
 			for (i++; i < n && s[i] != '"'; i++)
@@ -629,6 +645,18 @@ static int event_time(const cJSON *tree, int64_t *out)
 	return cJSON_IsString(t) && iamw__parse_time_iso(t->valuestring, strlen(t->valuestring), out);
 }
 
+static int grow_proj_buf(iamw_engine *e, size_t need)
+{
+	if (e->proj_cap >= need)
+		return 1;
+	char *b = iamw__realloc(e->proj_buf, need);
+	if (!b)
+		return 0;
+	e->proj_buf = b;
+	e->proj_cap = need;
+	return 1;
+}
+
 static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *raw,
                   size_t raw_len, int64_t ts, int64_t *t_out)
 {
@@ -640,17 +668,26 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 	 * match are skipped, and when none can, the event is not even parsed
 	 * if its time can be read directly. */
 	int candidates = (int)e->n_filters;
+	iamw__pspan time_span = {0, 0};
 	if (e->pf && raw && !have_tree) {
 		candidates = iamw__prefilter_set_scan(e->pf, raw, raw_len, e->may);
-		if (candidates < 0)
+		if (candidates < 0) {
 			candidates = (int)e->n_filters;
+			memset(e->may, 1, e->n_filters);
+		}
+		/* JSON filters left: evaluate them on the members they read. */
+		if (candidates > 0 && e->proj && grow_proj_buf(e, raw_len + 2))
+			candidates = iamw__projection_set_refine(e->proj, raw, raw_len, e->proj_buf,
+			                                         e->proj_cap, e->may, candidates,
+			                                         &time_span);
 	}
 	int all_may = !e->pf || !raw || have_tree || candidates == (int)e->n_filters;
 	cJSON *owned = NULL;
 	int64_t t;
 	int have_time = 0;
 	if (!all_may && candidates == 0 && e->time_source == IAMW_TIME_EVENT_TIME)
-		have_time = quick_event_time(raw, raw_len, &t);
+		have_time = time_span.len ? time_value(raw + time_span.off, time_span.len, &t)
+		                          : quick_event_time(raw, raw_len, &t);
 	else if (!all_may && candidates == 0 && ts != IAMW_NO_TIME)
 		have_time = 1, t = ts;
 	if (!have_time && !have_tree && (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME))

@@ -75,6 +75,9 @@ struct iamw_engine {
 	int no_prefilter;
 	iamw__prefilter_set *pf; /* one literal scan for every filter (NULL: none) */
 	uint8_t *may;            /* per filter: may match the current event */
+	struct iamw__projection_set *proj; /* partial parse of candidates (NULL: none) */
+	char *proj_buf;                    /* scratch for projected text */
+	size_t proj_cap;
 
 	iamw_aggregator agg; /* impl owned by the engine */
 	iamw_match *match;

@@ -14,6 +14,7 @@
 
 #include "match.h"
 #include "prefilter.h"
+#include "projection.h"
 
 /* ------------------------------------------------------------------ scratch */
 
@@ -777,6 +778,18 @@ static int match_terms(const iamw_pattern *p, const char *msg, size_t len)
 
 /* ------------------------------------------------------------------ entry points */
 
+int iamw__json_eval(const iamw_pattern *p, const cJSON *tree, const char *raw, size_t raw_len)
+{
+	lexemes lex;
+	memset(&lex, 0, sizeof lex);
+	lex.raw = raw;
+	lex.raw_len = raw_len;
+	int error = 0;
+	int r = json_eval(p->root, tree, &lex, &error);
+	lexemes_free(&lex);
+	return error ? error : r;
+}
+
 static int match_common(const iamw_pattern *p, const cJSON *tree, int have_tree, const char *raw,
                         size_t raw_len, iamw_match *m)
 {
@@ -791,17 +804,10 @@ static int match_common(const iamw_pattern *p, const cJSON *tree, int have_tree,
 		cJSON *owned = NULL;
 		if (!have_tree)
 			tree = owned = iamw__parse_event_json(raw, raw_len);
-		int r = 0, error = 0;
+		int r = 0;
 		if (tree && cJSON_IsObject(tree)) {
-			lexemes lex;
-			memset(&lex, 0, sizeof lex);
-			lex.raw = raw;
-			lex.raw_len = raw_len;
-			r = json_eval(p->root, tree, &lex, &error);
-			lexemes_free(&lex);
-			if (error)
-				r = error;
-			else if (r && (p->flags & IAMW_COMPILE_JSON_EXTRACT))
+			r = iamw__json_eval(p, tree, raw, raw_len);
+			if (r == 1 && (p->flags & IAMW_COMPILE_JSON_EXTRACT))
 				r = extract_json(p, tree, m) ? IAMW_ENOMEM : 1;
 		}
 		cJSON_Delete(owned);
@@ -819,6 +825,15 @@ static int run_match(const iamw_pattern *p, const cJSON *tree, int have_tree, co
 	if (!have_tree && p->prefilter &&
 	    raw_len <= (m ? m->max_event : IAMW_DEFAULT_MAX_EVENT_SIZE) &&
 	    !iamw__prefilter_may_match(p->prefilter, raw, raw_len)) {
+		if (m)
+			iamw__match_reset_values(m);
+		return 0;
+	}
+	/* JSON patterns: evaluate the few members the pattern reads first
+	 * (projection.h); only a possible match pays for the full parse. */
+	if (!have_tree && p->projection &&
+	    raw_len <= (m ? m->max_event : IAMW_DEFAULT_MAX_EVENT_SIZE) &&
+	    iamw__projection_rejects(p, raw, raw_len)) {
 		if (m)
 			iamw__match_reset_values(m);
 		return 0;

@@ -48,6 +48,11 @@ int iamw__glob_eq(const iamw__value *v, const char *s, size_t n);
 /* Parse a message as one JSON object (A-17); NULL if it is not one. The caller
  * frees the tree with cJSON_Delete. */
 cJSON *iamw__parse_event_json(const char *msg, size_t len);
+
+/* Evaluate a JSON pattern's expression on a parsed object; raw is the text
+ * the tree was parsed from (for number lexemes and U+0000 strings).
+ * 1 match, 0 no match, <0 an error code. */
+int iamw__json_eval(const iamw_pattern *p, const cJSON *tree, const char *raw, size_t raw_len);
 /* Resolve a selector without wildcards to one node (NULL: missing). */
 const cJSON *iamw__resolve_single(const cJSON *root, const iamw__selector *sel);
 /* Render a scalar JSON node as CloudWatch compares it: strings as-is, numbers

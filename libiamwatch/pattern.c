@@ -7,6 +7,7 @@
 
 #include "ast.h"
 #include "prefilter.h"
+#include "projection.h"
 
 void iamw_pattern_free(iamw_pattern *p)
 {
@@ -15,6 +16,7 @@ void iamw_pattern_free(iamw_pattern *p)
 	for (unsigned i = 0; i < p->n_regexes; i++)
 		iamw__regex_free(p->regexes[i]);
 	iamw__prefilter_free(p->prefilter); /* prefilter */
+	iamw__projection_free(p->projection);
 	iamw__arena_free(&p->arena);
 	iamw__free(p->source);
 	iamw__free(p);
@@ -63,7 +65,8 @@ int iamw_pattern_compile(iamw_pattern **out, const char *text, size_t len, uint3
 		return rc;
 	}
 	/* --- prefilter: required literals (prefilter.h) --- */
-	if (!(flags & IAMW_COMPILE_NO_PREFILTER) && iamw__prefilter_build(&p->prefilter, p)) {
+	if (!(flags & IAMW_COMPILE_NO_PREFILTER) &&
+	    (iamw__prefilter_build(&p->prefilter, p) || iamw__projection_build(&p->projection, p))) {
 		iamw_pattern_free(p);
 		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "pattern", "out of memory");
 	}

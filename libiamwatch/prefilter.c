@@ -33,6 +33,7 @@
 #endif
 
 #include "ast.h"
+#include "pair_rank.h"
 #include "prefilter.h"
 
 /* ================================================================== build-time CNF */
@@ -153,6 +154,10 @@ static void json_safe_run(const char *s, size_t len, size_t *start, size_t *n)
 
 /* Selectivity of a clause: value literals beat key names, long beats short,
  * few alternatives beat many. */
+/* Clauses without key names (values, terms) score above this: they are
+ * far more selective, as every CloudTrail record has the same keys. */
+#define CLAUSE_VALUE_SCORE 100000L
+
 static long clause_score(const bclause *c)
 {
 	size_t min_len = (size_t)-1;
@@ -164,7 +169,7 @@ static long clause_score(const bclause *c)
 	}
 	if (min_len > 64)
 		min_len = 64;
-	return (key ? 0 : 100000) + (long)min_len * 100 - (long)c->n;
+	return (key ? 0 : CLAUSE_VALUE_SCORE) + (long)min_len * 100 - (long)c->n;
 }
 
 /* Regex literals as one clause; json: cut each to its safe run (all or none). */
@@ -387,6 +392,7 @@ struct iamw__prefilter {
 	int json;      /* escapes in the event can hide literals */
 	int has_slash; /* some literal contains '/' ("\/" hides it) */
 	size_t n_clauses;
+	size_t n_value_clauses; /* the leading clauses with no key-name literal */
 	uint32_t *clause_off; /* n_clauses + 1 offsets into lits */
 	pf_lit *lits;
 	size_t n_lits;
@@ -485,6 +491,8 @@ static int compile_cnf(iamw__prefilter **out, bcnf *f, int json)
 	size_t k = 0, off = 0;
 	for (size_t o = 0; o < f->n; o++) {
 		const bclause *cl = &f->v[ord[o].idx];
+		if (ord[o].score >= CLAUSE_VALUE_SCORE)
+			pf->n_value_clauses++;
 		pf->clause_off[o] = (uint32_t)k;
 		for (size_t i = 0; i < cl->n; i++) {
 			memcpy(pf->pool + off, cl->v[i].s, cl->v[i].len);
@@ -689,13 +697,13 @@ struct iamw__prefilter_set {
 	uint8_t *lit_anchor; /* offset of the anchor pair in each literal */
 };
 
-/* Bytes that make a pair common in JSON text: lowercase letters and the
- * structural characters. Pairs of other bytes (capitals, digits, '.', '-')
- * are rarer anchors. */
-static int common_byte(unsigned char c)
+/* How common a byte pair is in CloudTrail JSON: 0 when it is not among the
+ * measured commonest (pair_rank.h), else higher for commoner pairs. */
+static void pair_costs(uint16_t *cost)
 {
-	return (c >= 'a' && c <= 'z') || c == '"' || c == ':' || c == ',' || c == ' ' || c == '{' ||
-	       c == '}';
+	memset(cost, 0, 65536 * sizeof *cost);
+	for (unsigned i = 0; i < IAMW__PAIR_RANKS; i++)
+		cost[iamw__common_pairs[i]] = (uint16_t)(IAMW__PAIR_RANKS - i);
 }
 
 static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
@@ -713,28 +721,32 @@ static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
 	s->lit_off = iamw__malloc((nu + 1) * sizeof *s->lit_off);
 	s->lit_anchor = iamw__malloc(nu ? nu : 1);
 	uint16_t *pair = iamw__malloc((nu ? nu : 1) * sizeof *pair);
+	uint16_t *cost = iamw__malloc(65536 * sizeof *cost);
 	if (!s->bg_bits || !s->bg_first || !s->bg_ids || !s->lit_bytes || !s->lit_off ||
-	    !s->lit_anchor || !pair) {
+	    !s->lit_anchor || !pair || !cost) {
 		iamw__free(pair);
+		iamw__free(cost);
 		return IAMW_ENOMEM;
 	}
+	pair_costs(cost);
 	size_t o = 0;
 	for (size_t k = 0; k < nu; k++) {
 		s->lit_off[k] = (uint32_t)o;
 		memcpy(s->lit_bytes + o, u[k].s, u[k].len);
 		o += u[k].len;
 		const unsigned char *l = (const unsigned char *)u[k].s;
+		/* the rarest pair; among equals, one fewer literals share (each
+		 * literal on a pair is compared wherever the pair occurs) */
 		uint32_t best = 0;
-		int best_score = 3;
-		for (uint32_t j = 0; j + 1 < u[k].len; j++) {
-			int sc = common_byte(l[j]) + common_byte(l[j + 1]);
-			if (sc < best_score) {
+		long best_score = -1;
+		for (uint32_t j = 0; j + 1 < u[k].len && j < 256; j++) {
+			unsigned pr = (unsigned)l[j] | (unsigned)l[j + 1] << 8;
+			long sc = (long)cost[pr] * 65536 + (long)s->bg_first[pr + 1];
+			if (best_score < 0 || sc < best_score) {
 				best_score = sc;
 				best = j;
 			}
 		}
-		if (best > 255)
-			best = 0;
 		s->lit_anchor[k] = (uint8_t)best;
 		pair[k] = (uint16_t)(l[best] | l[best + 1] << 8);
 		s->bg_bits[pair[k] >> 6] |= (uint64_t)1 << (pair[k] & 63);
@@ -743,6 +755,7 @@ static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
 	s->lit_off[nu] = (uint32_t)o;
 	for (size_t b = 0; b < 65536; b++)
 		s->bg_first[b + 1] += s->bg_first[b];
+	iamw__free(cost);
 	uint32_t *fill = iamw__malloc(65536 * sizeof *fill);
 	if (!fill) {
 		iamw__free(pair);
@@ -786,6 +799,19 @@ void iamw__prefilter_set_free(iamw__prefilter_set *s)
 	iamw__free(s);
 }
 
+/* How many of a pattern's clauses (best first) the set scans for: those
+ * naming values, or the best one when all name keys. Key names occur in
+ * nearly every record, so scanning for them costs time on every event
+ * and rules out few; the candidates they would have refused are sorted
+ * out after the scan (engine: projection.h). The CNF stays a necessary
+ * condition. */
+static size_t set_clauses(const iamw__prefilter *pf)
+{
+	if (pf->n_value_clauses)
+		return pf->n_value_clauses;
+	return pf->n_clauses ? 1 : 0;
+}
+
 int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *const *patterns,
                               size_t n)
 {
@@ -801,9 +827,9 @@ int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *con
 		const iamw__prefilter *pf = iamw__pattern_prefilter(patterns[i]);
 		if (!pf)
 			continue;
-		total_clauses += pf->n_clauses;
-		total_lits += pf->n_lits;
-		for (size_t k = 0; k < pf->n_lits; k++)
+		total_clauses += set_clauses(pf);
+		total_lits += pf->clause_off[set_clauses(pf)];
+		for (size_t k = 0; k < pf->clause_off[set_clauses(pf)]; k++)
 			total_bytes += pf->lits[k].len;
 	}
 	uniq *u = iamw__malloc((total_lits + 2) * sizeof *u);
@@ -826,8 +852,8 @@ int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *con
 		s->pats[i].mode = pf->json ? 2 : 1;
 		s->pats[i].slash = (uint8_t)pf->has_slash;
 		s->pats[i].clause_first = (uint32_t)ci;
-		s->pats[i].n_clauses = (uint32_t)pf->n_clauses;
-		for (size_t c = 0; c < pf->n_clauses; c++) {
+		s->pats[i].n_clauses = (uint32_t)set_clauses(pf);
+		for (size_t c = 0; c < set_clauses(pf); c++) {
 			s->clause_off[ci++] = (uint32_t)ii;
 			for (uint32_t k = pf->clause_off[c]; k < pf->clause_off[c + 1]; k++) {
 				const pf_lit *l = &pf->lits[k];

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * projection.h - partial parsing of JSON events (docs/performance.md).
+ *
+ * A JSON pattern whose every selector starts with a property name ($.a...,
+ * not $.* or $[0]) only ever looks at a few top-level members of the event.
+ * Projection copies the first occurrence of each of those members, as
+ * written, into a small object text ({"a":<value as written>,...}) that is
+ * parsed and evaluated instead of the whole event.
+ *
+ * Projection is a rejector: "no match" on the projected object is final,
+ * "match" is confirmed on the full event. That keeps it exact without
+ * having to reproduce cJSON's acceptance of malformed text:
+ *  - for text cJSON accepts, the projected members are byte-identical
+ *    copies of the subtrees the full evaluation would reach (first
+ *    occurrence wins, as in cJSON's lookup), so both evaluations agree;
+ *  - for text cJSON refuses, the full evaluation cannot match anyway.
+ * Keys holding a backslash or a control byte are not compared (escapes can
+ * spell any name): such events are not projected.
+ */
+#ifndef IAMW_PROJECTION_H
+#define IAMW_PROJECTION_H
+
+#include <stddef.h>
+
+#include "ast.h"
+
+/* Most names one scan looks for (compared against every top-level key). */
+#define IAMW__PROJECTION_MAX_NAMES 64
+
+/* A top-level member name to look for. */
+typedef struct iamw__pname {
+	const char *s;
+	size_t len;
+} iamw__pname;
+
+/* Where a member's value was found in the event (len 0: absent). */
+typedef struct iamw__pspan {
+	size_t off;
+	size_t len;
+} iamw__pspan;
+
+typedef struct iamw__projection {
+	iamw__pname *names; /* distinct, borrowed from the pattern's arena */
+	size_t n;
+} iamw__projection;
+
+/* The projection of a compiled pattern: NULL (and IAMW_OK) when the
+ * pattern is not a JSON pattern or some selector does not start with a
+ * property name. Returns IAMW_OK or IAMW_ENOMEM. The names borrow from the
+ * pattern, which must outlive the projection. */
+int iamw__projection_build(iamw__projection **out, const iamw_pattern *p);
+void iamw__projection_free(iamw__projection *pr);
+
+/* Add the names of pr (if not NULL) and of extra (may be NULL) to the
+ * growable set (names, n, cap), without duplicates. IAMW_OK or IAMW_ENOMEM. */
+int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap,
+                           const iamw__projection *pr, const char *extra);
+
+/* Scan the object in text[0..len) for the first member named names[i]
+ * (for every i), and write {"name":value,...} with the members found into
+ * out[0..cap). spans (k entries, may be NULL) receive where each value
+ * lies in text. Returns 1 when projected (*out_len set), 0 when the text
+ * cannot be projected: not an object, a key with an escape or a control
+ * byte, broken structure, or a projection longer than cap. */
+int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,
+                  size_t cap, size_t *out_len, iamw__pspan *spans);
+
+/* Whether a single compiled JSON pattern can be refused on projected text
+ * alone: 1 = the event cannot match, 0 = it may (take the full path). */
+int iamw__projection_rejects(const iamw_pattern *p, const char *text, size_t len);
+
+/*
+ * One projection for every filter of an engine: the union of their names
+ * (at most IAMW__PROJECTION_MAX_NAMES), scanned once per event. Patterns
+ * are borrowed and must outlive the set; the set is immutable.
+ */
+typedef struct iamw__projection_set {
+	iamw__pname *names;
+	size_t n_names;
+	const iamw_pattern **patterns; /* NULL where a pattern has no projection */
+	size_t n_patterns;
+	long extra_index; /* index of the extra name in names, or -1 */
+} iamw__projection_set;
+
+/* *out is NULL (IAMW_OK) when no pattern can be projected or the names are
+ * too many. extra (may be NULL) is one more member to locate, such as
+ * "eventTime". IAMW_OK or IAMW_ENOMEM. */
+int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *const *patterns,
+                               size_t n, const char *extra);
+void iamw__projection_set_free(iamw__projection_set *s);
+
+/* may[i] (count of them set) says which patterns may match text; clear
+ * those the projection proves cannot. buf (cap bytes, at least len + 1 to
+ * always succeed) is scratch. extra (may be NULL) receives the extra
+ * member's value span, len 0 when absent or not projected. Returns the new
+ * count of set entries. */
+int iamw__projection_set_refine(const iamw__projection_set *s, const char *text, size_t len,
+                                char *buf, size_t cap, uint8_t *may, int count,
+                                iamw__pspan *extra);
+
+#endif /* IAMW_PROJECTION_H */
