@@ -27,15 +27,9 @@ fi
 # Only the core library is needed (the rest of the tree may be mid-edit).
 meson compile -C "$BB" iamwatch-core >/dev/null
 CORE="$BB/libiamwatch/libiamwatch-core.a"
-EXTRA=""
-# Until libiamwatch/meson.build lists prefilter.c, compile it in here.
-if ! nm "$CORE" 2>/dev/null | grep -q ' T iamw__prefilter_build'; then
-	EXTRA="$ROOT/libiamwatch/prefilter.c"
-fi
-# shellcheck disable=SC2086
 cc -O2 -std=c11 -D_GNU_SOURCE -DNDEBUG -I"$ROOT/include" -I"$ROOT/libiamwatch" -I"$ROOT/bench" \
 	$(pkg-config --cflags libcjson) \
-	"$ROOT/bench/bench-match.c" "$ROOT/bench/floor.c" $EXTRA "$CORE" \
+	"$ROOT/bench/bench-match.c" "$ROOT/bench/floor.c" "$CORE" \
 	$(pkg-config --libs libcjson) -lm -o "$BB/bench-match"
 BENCH="$BB/bench-match"
 # The shared library, for the Python bindings' case.

@@ -31,6 +31,11 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+/* The set scan's SSSE3 path is chosen at run time (no -mssse3 needed). */
+#define IAMW_HAVE_SSSE3_DISPATCH 1
+#include <tmmintrin.h>
+#endif
 
 #include "ast.h"
 #include "pair_rank.h"
@@ -695,6 +700,12 @@ struct iamw__prefilter_set {
 	char *lit_bytes;     /* copies of the literals */
 	uint32_t *lit_off;   /* n_ids_lits + 1 */
 	uint8_t *lit_anchor; /* offset of the anchor pair in each literal */
+	/* Nibble tables for a 16-bytes-at-a-time pair filter (SSSE3 pshufb):
+	 * the anchors are split into 8 buckets; a position passes when the
+	 * nibbles of it and the next two bytes allow a common bucket.
+	 * Positions that pass are checked against bg_bits exactly. */
+	int simd;
+	uint8_t nib[6][16]; /* low/high nibble of the anchor's 1st, 2nd, 3rd byte */
 };
 
 /* How common a byte pair is in CloudTrail JSON: 0 when it is not among the
@@ -704,6 +715,89 @@ static void pair_costs(uint16_t *cost)
 	memset(cost, 0, 65536 * sizeof *cost);
 	for (unsigned i = 0; i < IAMW__PAIR_RANKS; i++)
 		cost[iamw__common_pairs[i]] = (uint16_t)(IAMW__PAIR_RANKS - i);
+}
+
+/* Does a bucket's nibble table admit the pair (a, b) at positions 0, 1? */
+static int nib_admits(uint8_t nib[6][16], uint8_t bit, unsigned a, unsigned b)
+{
+	return nib[0][a & 15] & nib[1][a >> 4] & nib[2][b & 15] & nib[3][b >> 4] & bit;
+}
+
+/* Buckets for the SIMD filter. Every literal's anchor (the pair bg_* keys
+ * on, and the byte after it when the literal has one) goes into one of 8
+ * buckets, greedily where it lets through the least measured CloudTrail
+ * pair weight (pair_rank.h) that the bucket did not already let through.
+ * The third byte sharpens the filter further (a wildcard for 2-byte
+ * literals). */
+static void build_nibbles(iamw__prefilter_set *s, const uniq *u, size_t nu,
+                          const uint16_t *cost)
+{
+	memset(s->nib, 0, sizeof s->nib);
+	size_t members[8] = {0};
+	/* commonest anchors first: they constrain the choice most */
+	size_t *ord = iamw__malloc((nu ? nu : 1) * sizeof *ord);
+	if (!ord)
+		return; /* no SIMD filter: the scalar scan is exact */
+	for (size_t k = 0; k < nu; k++)
+		ord[k] = k;
+	for (size_t x = 1; x < nu; x++) {
+		size_t v = ord[x], y = x;
+		const unsigned char *lv = (const unsigned char *)u[v].s + s->lit_anchor[v];
+		unsigned cv = cost[lv[0] | (unsigned)lv[1] << 8];
+		while (y > 0) {
+			const unsigned char *lw = (const unsigned char *)u[ord[y - 1]].s +
+			                          s->lit_anchor[ord[y - 1]];
+			if (cost[lw[0] | (unsigned)lw[1] << 8] >= cv)
+				break;
+			ord[y] = ord[y - 1];
+			y--;
+		}
+		ord[y] = v;
+	}
+	for (size_t x = 0; x < nu; x++) {
+		size_t k = ord[x];
+		const unsigned char *l = (const unsigned char *)u[k].s + s->lit_anchor[k];
+		int third = u[k].len >= 3;
+		unsigned a = l[0], b = l[1], c = third ? l[2] : 0;
+		long best_delta = -1;
+		unsigned best = 0;
+		for (unsigned bk = 0; bk < 8; bk++) {
+			uint8_t bit = (uint8_t)(1u << bk);
+			uint8_t trial[6][16];
+			memcpy(trial, s->nib, sizeof trial);
+			trial[0][a & 15] |= bit;
+			trial[1][a >> 4] |= bit;
+			trial[2][b & 15] |= bit;
+			trial[3][b >> 4] |= bit;
+			long delta = 0;
+			for (unsigned r = 0; r < IAMW__PAIR_RANKS; r++) {
+				unsigned pa = iamw__common_pairs[r] & 255, pb = iamw__common_pairs[r] >> 8;
+				if (nib_admits(trial, bit, pa, pb) && !nib_admits(s->nib, bit, pa, pb))
+					delta += IAMW__PAIR_RANKS - r;
+			}
+			delta = delta * 64 + (long)members[bk];
+			if (best_delta < 0 || delta < best_delta) {
+				best_delta = delta;
+				best = bk;
+			}
+		}
+		uint8_t bit = (uint8_t)(1u << best);
+		members[best]++;
+		s->nib[0][a & 15] |= bit;
+		s->nib[1][a >> 4] |= bit;
+		s->nib[2][b & 15] |= bit;
+		s->nib[3][b >> 4] |= bit;
+		for (unsigned i = 0; i < 16; i++) {
+			if (!third || (c & 15) == i)
+				s->nib[4][i] |= bit;
+			if (!third || (c >> 4) == i)
+				s->nib[5][i] |= bit;
+		}
+	}
+	iamw__free(ord);
+#if defined(IAMW_HAVE_SSSE3_DISPATCH)
+	s->simd = __builtin_cpu_supports("ssse3");
+#endif
 }
 
 static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
@@ -740,8 +834,12 @@ static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
 		uint32_t best = 0;
 		long best_score = -1;
 		for (uint32_t j = 0; j + 1 < u[k].len && j < 256; j++) {
+			if (u[k].len >= 3 && j + 2 >= u[k].len)
+				break; /* the anchor's third byte (SIMD filter) must exist */
 			unsigned pr = (unsigned)l[j] | (unsigned)l[j + 1] << 8;
 			long sc = (long)cost[pr] * 65536 + (long)s->bg_first[pr + 1];
+			if (u[k].len >= 3)
+				sc += (long)cost[l[j + 1] | (unsigned)l[j + 2] << 8] * 65536;
 			if (best_score < 0 || sc < best_score) {
 				best_score = sc;
 				best = j;
@@ -755,10 +853,10 @@ static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
 	s->lit_off[nu] = (uint32_t)o;
 	for (size_t b = 0; b < 65536; b++)
 		s->bg_first[b + 1] += s->bg_first[b];
-	iamw__free(cost);
 	uint32_t *fill = iamw__malloc(65536 * sizeof *fill);
 	if (!fill) {
 		iamw__free(pair);
+		iamw__free(cost);
 		return IAMW_ENOMEM;
 	}
 	memcpy(fill, s->bg_first, 65536 * sizeof *fill);
@@ -766,6 +864,8 @@ static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
 		s->bg_ids[fill[pair[k]]++] = (uint32_t)k;
 	iamw__free(fill);
 	iamw__free(pair);
+	build_nibbles(s, u, nu, cost);
+	iamw__free(cost);
 	return IAMW_OK;
 }
 
@@ -986,6 +1086,61 @@ oom:
 	return IAMW_ENOMEM;
 }
 
+/* The literals anchored on the pair at p[i], if it is an anchor pair. */
+static inline void pair_check(const iamw__prefilter_set *s, const unsigned char *p, size_t len,
+                              size_t i, uint8_t *found)
+{
+	unsigned pr = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
+	if (!((s->bg_bits[pr >> 6] >> (pr & 63)) & 1))
+		return;
+	for (uint32_t k = s->bg_first[pr]; k < s->bg_first[pr + 1]; k++) {
+		uint32_t id = s->bg_ids[k];
+		size_t a = s->lit_anchor[id];
+		size_t ll = s->lit_off[id + 1] - s->lit_off[id];
+		if (i >= a && i - a + ll <= len &&
+		    memcmp(p + i - a, s->lit_bytes + s->lit_off[id], ll) == 0)
+			found[id] = 1;
+	}
+}
+
+#if defined(IAMW_HAVE_SSSE3_DISPATCH)
+/* 16 positions at a time: the nibble tables rule out most positions with
+ * a few shuffles; the rest go through pair_check. Returns the first
+ * position not examined. */
+__attribute__((target("ssse3"))) static size_t
+pair_scan_ssse3(const iamw__prefilter_set *s, const unsigned char *p, size_t len, uint8_t *found)
+{
+	const __m128i lo0 = _mm_loadu_si128((const __m128i *)s->nib[0]);
+	const __m128i hi0 = _mm_loadu_si128((const __m128i *)s->nib[1]);
+	const __m128i lo1 = _mm_loadu_si128((const __m128i *)s->nib[2]);
+	const __m128i hi1 = _mm_loadu_si128((const __m128i *)s->nib[3]);
+	const __m128i lo2 = _mm_loadu_si128((const __m128i *)s->nib[4]);
+	const __m128i hi2 = _mm_loadu_si128((const __m128i *)s->nib[5]);
+	const __m128i low4 = _mm_set1_epi8(0x0f);
+	const __m128i zero = _mm_setzero_si128();
+	size_t i = 0;
+	for (; i + 18 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(p + i + 1));
+		__m128i z = _mm_loadu_si128((const __m128i *)(p + i + 2));
+		__m128i m0 = _mm_and_si128(_mm_shuffle_epi8(lo0, _mm_and_si128(x, low4)),
+		                           _mm_shuffle_epi8(hi0, _mm_and_si128(_mm_srli_epi16(x, 4), low4)));
+		__m128i m1 = _mm_and_si128(_mm_shuffle_epi8(lo1, _mm_and_si128(y, low4)),
+		                           _mm_shuffle_epi8(hi1, _mm_and_si128(_mm_srli_epi16(y, 4), low4)));
+		__m128i m2 = _mm_and_si128(_mm_shuffle_epi8(lo2, _mm_and_si128(z, low4)),
+		                           _mm_shuffle_epi8(hi2, _mm_and_si128(_mm_srli_epi16(z, 4), low4)));
+		__m128i m = _mm_and_si128(_mm_and_si128(m0, m1), m2);
+		unsigned hits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(m, zero)) ^ 0xffffu;
+		while (hits) {
+			unsigned j = (unsigned)__builtin_ctz(hits);
+			hits &= hits - 1;
+			pair_check(s, p, len, i + j, found);
+		}
+	}
+	return i;
+}
+#endif
+
 int iamw__prefilter_set_scan(const iamw__prefilter_set *s, const char *text, size_t len,
                              uint8_t *may_match)
 {
@@ -1001,20 +1156,13 @@ int iamw__prefilter_set_scan(const iamw__prefilter_set *s, const char *text, siz
 	memset(found, 0, s->n_ids_lits);
 	const unsigned char *p = (const unsigned char *)text, *end = p + len;
 	if (s->bg_bits) {
-		const uint64_t *bits = s->bg_bits;
-		for (size_t i = 0; i + 1 < len; i++) {
-			unsigned pr = (unsigned)p[i] | (unsigned)p[i + 1] << 8;
-			if (!((bits[pr >> 6] >> (pr & 63)) & 1))
-				continue;
-			for (uint32_t k = s->bg_first[pr]; k < s->bg_first[pr + 1]; k++) {
-				uint32_t id = s->bg_ids[k];
-				size_t a = s->lit_anchor[id];
-				size_t ll = s->lit_off[id + 1] - s->lit_off[id];
-				if (i >= a && i - a + ll <= len &&
-				    memcmp(p + i - a, s->lit_bytes + s->lit_off[id], ll) == 0)
-					found[id] = 1;
-			}
-		}
+		size_t i = 0;
+#if defined(IAMW_HAVE_SSSE3_DISPATCH)
+		if (s->simd)
+			i = pair_scan_ssse3(s, p, len, found);
+#endif
+		for (; i + 1 < len; i++)
+			pair_check(s, p, len, i, found);
 	} else {
 		const uint32_t *delta = s->delta;
 		const uint8_t *cls = s->cls;

@@ -11,6 +11,7 @@
  * all, because only a "no match" on the projection is trusted and such an
  * event cannot match on the full path either.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "match.h"
@@ -173,23 +174,26 @@ static int key_is_plain(const char *s, size_t len)
 	return 1;
 }
 
-int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,
-                  size_t cap, size_t *out_len, iamw__pspan *spans)
+/* iamw__project for the names whose bit is set in want (the others are
+ * neither looked for nor copied). */
+static int project_masked(const char *text, size_t len, const iamw__pname *names, size_t k,
+                          uint64_t want, char *out, size_t cap, size_t *out_len,
+                          iamw__pspan *spans)
 {
-	iamw__pspan local[IAMW__PROJECTION_MAX_NAMES];
 	if (k > IAMW__PROJECTION_MAX_NAMES)
 		return 0;
-	if (!spans)
-		spans = local;
-	for (size_t j = 0; j < k; j++)
+	size_t wanted = 0;
+	for (size_t j = 0; j < k; j++) {
 		spans[j] = (iamw__pspan){0, 0};
+		wanted += (want >> j) & 1;
+	}
 	size_t found = 0;
 	size_t i = skip_ws(text, len, 0);
 	if (i >= len || text[i] != '{')
 		return 0;
 	i = skip_ws(text, len, i + 1);
 	int empty = i < len && text[i] == '}';
-	while (!empty && found < k) {
+	while (!empty && found < wanted) {
 		if (i >= len || text[i] != '"')
 			return 0;
 		size_t key = i + 1;
@@ -208,7 +212,7 @@ int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t
 		if (i == NOT_FOUND)
 			return 0;
 		for (size_t j = 0; j < k; j++) {
-			if (spans[j].len == 0 && names[j].len == key_len &&
+			if (((want >> j) & 1) && spans[j].len == 0 && names[j].len == key_len &&
 			    memcmp(names[j].s, text + key, key_len) == 0) {
 				spans[j] = (iamw__pspan){v, i - v};
 				found++;
@@ -247,6 +251,14 @@ int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t
 	out[o++] = '}';
 	*out_len = o;
 	return 1;
+}
+
+int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,
+                  size_t cap, size_t *out_len, iamw__pspan *spans)
+{
+	iamw__pspan local[IAMW__PROJECTION_MAX_NAMES];
+	uint64_t all = k >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << k) - 1;
+	return project_masked(text, len, names, k, all, out, cap, out_len, spans ? spans : local);
 }
 
 int iamw__projection_rejects(const iamw_pattern *p, const char *text, size_t len)
@@ -288,6 +300,17 @@ int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *c
 		s->patterns[i] = patterns[i];
 		projectable++;
 	}
+	s->masks = iamw__calloc(n ? n : 1, sizeof *s->masks);
+	if (!s->masks)
+		goto oom;
+	for (size_t i = 0; i < n && s->n_names <= IAMW__PROJECTION_MAX_NAMES; i++) {
+		const iamw__projection *pr = s->patterns[i] ? s->patterns[i]->projection : NULL;
+		for (size_t a = 0; pr && a < pr->n; a++)
+			for (size_t j = 0; j < s->n_names; j++)
+				if (s->names[j].len == pr->names[a].len &&
+				    memcmp(s->names[j].s, pr->names[a].s, pr->names[a].len) == 0)
+					s->masks[i] |= (uint64_t)1 << j;
+	}
 	s->extra_index = -1;
 	if (extra && projectable) {
 		if (iamw__projection_merge(&s->names, &s->n_names, &cap, NULL, extra))
@@ -314,6 +337,7 @@ void iamw__projection_set_free(iamw__projection_set *s)
 		return;
 	iamw__free(s->names);
 	iamw__free(s->patterns);
+	iamw__free(s->masks);
 	iamw__free(s);
 }
 
@@ -324,8 +348,17 @@ int iamw__projection_set_refine(const iamw__projection_set *s, const char *text,
 	iamw__pspan spans[IAMW__PROJECTION_MAX_NAMES];
 	if (extra)
 		*extra = (iamw__pspan){0, 0};
+	/* only the members the remaining candidates read, and the extra */
+	uint64_t want = 0;
+	for (size_t i = 0; i < s->n_patterns; i++)
+		if (may[i])
+			want |= s->masks[i];
+	if (!want)
+		return count;
+	if (s->extra_index >= 0)
+		want |= (uint64_t)1 << s->extra_index;
 	size_t n;
-	if (!iamw__project(text, len, s->names, s->n_names, buf, cap, &n, spans))
+	if (!project_masked(text, len, s->names, s->n_names, want, buf, cap, &n, spans))
 		return count;
 	if (extra && s->extra_index >= 0)
 		*extra = spans[s->extra_index];

@@ -22,6 +22,7 @@
 #define IAMW_PROJECTION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ast.h"
 
@@ -79,6 +80,7 @@ typedef struct iamw__projection_set {
 	iamw__pname *names;
 	size_t n_names;
 	const iamw_pattern **patterns; /* NULL where a pattern has no projection */
+	uint64_t *masks;               /* per pattern: the names it reads (bits) */
 	size_t n_patterns;
 	long extra_index; /* index of the extra name in names, or -1 */
 } iamw__projection_set;
