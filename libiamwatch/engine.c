@@ -605,38 +605,14 @@ static int time_value(const char *s, size_t n, int64_t *out)
 }
 
 /* The top-level "eventTime" of a CloudTrail record read straight from the
- * raw text, so that an event no filter can match need not be parsed. Only
- * a member at depth 1 counts; anything unusual returns 0 (parse instead). */
+ * raw text, so that an event no filter can match need not be parsed.
+ * Anything unusual (escaped keys or values, broken text) returns 0: the
+ * event is parsed instead. */
 static int quick_event_time(const char *s, size_t n, int64_t *out)
 {
-	static const char key[] = "\"eventTime\"";
-	size_t depth = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (depth-- == 0)
-				return 0;
-		} else if (c == '"') {
-			if (depth == 1 && n - i > sizeof key && memcmp(s + i, key, sizeof key - 1) == 0) {
-				size_t j = i + sizeof key - 1;
-				while (j < n && (s[j] == ' ' || s[j] == '\t'))
-					j++;
-				if (j >= n || s[j] != ':')
-					return 0;
-				j++;
-				while (j < n && (s[j] == ' ' || s[j] == '\t'))
-					j++;
-				return time_value(s + j, n - j, out);
-			}
-			/* skip the string */
-			for (i++; i < n && s[i] != '"'; i++)
-				if (s[i] == '\\')
-					i++;
-		}
-	}
-	return 0;
+	iamw__pspan span;
+	return iamw__project_member(s, n, "eventTime", &span) &&
+	       time_value(s + span.off, span.len, out);
 }
 
 static int event_time(const cJSON *tree, int64_t *out)

@@ -157,24 +157,54 @@ static void json_safe_run(const char *s, size_t len, size_t *start, size_t *n)
 	*n = best_len;
 }
 
-/* Selectivity of a clause: value literals beat key names, long beats short,
- * few alternatives beat many. */
 /* Clauses without key names (values, terms) score above this: they are
  * far more selective, as every CloudTrail record has the same keys. */
-#define CLAUSE_VALUE_SCORE 100000L
+#define CLAUSE_VALUE_SCORE 10000000L
 
+/* How common a literal is likely to be in CloudTrail: the measured
+ * commonness of its rarest byte pair (pair_rank.h; 0 when some pair is not
+ * among the commonest), since a literal occurs at most as often as each of
+ * its pairs. "ec2.amazonaws.com" is made of common pairs only (it is in
+ * every EC2 record); "CreateRoute" has a rare one. */
+static long literal_commonness(const char *s, size_t len)
+{
+	if (len < 2)
+		return IAMW__PAIR_RANKS + 1;
+	long best = IAMW__PAIR_RANKS;
+	for (size_t j = 0; j + 1 < len && best > 0; j++) {
+		unsigned pr = (unsigned char)s[j] | (unsigned)(unsigned char)s[j + 1] << 8;
+		long c = 0;
+		for (unsigned r = 0; r < IAMW__PAIR_RANKS; r++)
+			if (iamw__common_pairs[r] == pr) {
+				c = IAMW__PAIR_RANKS - r;
+				break;
+			}
+		if (c < best)
+			best = c;
+	}
+	return best;
+}
+
+/* Selectivity of a clause: value literals beat key names, then rare beats
+ * common (its commonest literal counts), long beats short, few
+ * alternatives beat many. */
 static long clause_score(const bclause *c)
 {
 	size_t min_len = (size_t)-1;
 	int key = 0;
+	long common = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->v[i].len < min_len)
 			min_len = c->v[i].len;
 		key |= c->v[i].key;
+		long k = literal_commonness(c->v[i].s, c->v[i].len);
+		if (k > common)
+			common = k;
 	}
 	if (min_len > 64)
 		min_len = 64;
-	return (key ? 0 : CLAUSE_VALUE_SCORE) + (long)min_len * 100 - (long)c->n;
+	return (key ? 0 : CLAUSE_VALUE_SCORE) + (IAMW__PAIR_RANKS + 1 - common) * 1000 +
+	       (long)min_len * 10 - (long)(c->n < 9 ? c->n : 9);
 }
 
 /* Regex literals as one clause; json: cut each to its safe run (all or none). */

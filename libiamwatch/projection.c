@@ -13,6 +13,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "match.h"
 #include "projection.h"
@@ -133,6 +136,31 @@ static size_t skip_string(const char *s, size_t n, size_t i)
 	return NOT_FOUND;
 }
 
+/* The first of '"', '{', '}', '[', ']' at or after i (n when none). */
+static size_t next_structural(const char *s, size_t n, size_t i)
+{
+#if defined(__SSE2__)
+	/* '[' and ']' are '{' and '}' without bit 0x20 */
+	const __m128i quote = _mm_set1_epi8('"'), open = _mm_set1_epi8('{'),
+	              close = _mm_set1_epi8('}'), b20 = _mm_set1_epi8(0x20);
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i f = _mm_or_si128(x, b20);
+		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote),
+		                         _mm_or_si128(_mm_cmpeq_epi8(f, open), _mm_cmpeq_epi8(f, close)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '"' || c == '{' || c == '}' || c == '[' || c == ']')
+			return i;
+	}
+	return n;
+}
+
 static size_t skip_value(const char *s, size_t n, size_t i)
 {
 	if (i >= n)
@@ -142,7 +170,7 @@ static size_t skip_value(const char *s, size_t n, size_t i)
 		return skip_string(s, n, i);
 	if (c == '{' || c == '[') {
 		size_t depth = 0;
-		while (i < n) {
+		while ((i = next_structural(s, n, i)) < n) {
 			c = s[i];
 			if (c == '"') {
 				i = skip_string(s, n, i);
@@ -176,9 +204,8 @@ static int key_is_plain(const char *s, size_t len)
 
 /* iamw__project for the names whose bit is set in want (the others are
  * neither looked for nor copied). */
-static int project_masked(const char *text, size_t len, const iamw__pname *names, size_t k,
-                          uint64_t want, char *out, size_t cap, size_t *out_len,
-                          iamw__pspan *spans)
+static int locate(const char *text, size_t len, const iamw__pname *names, size_t k,
+                  uint64_t want, iamw__pspan *spans)
 {
 	if (k > IAMW__PROJECTION_MAX_NAMES)
 		return 0;
@@ -227,6 +254,15 @@ static int project_masked(const char *text, size_t len, const iamw__pname *names
 		else
 			return 0;
 	}
+	return 1;
+}
+
+static int project_masked(const char *text, size_t len, const iamw__pname *names, size_t k,
+                          uint64_t want, char *out, size_t cap, size_t *out_len,
+                          iamw__pspan *spans)
+{
+	if (!locate(text, len, names, k, want, spans))
+		return 0;
 	/* {"name":value,...} */
 	size_t o = 0;
 	if (cap < 2)
@@ -251,6 +287,12 @@ static int project_masked(const char *text, size_t len, const iamw__pname *names
 	out[o++] = '}';
 	*out_len = o;
 	return 1;
+}
+
+int iamw__project_member(const char *text, size_t len, const char *name, iamw__pspan *span)
+{
+	iamw__pname one = {name, strlen(name)};
+	return locate(text, len, &one, 1, 1, span) && span->len != 0;
 }
 
 int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,

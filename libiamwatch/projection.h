@@ -67,6 +67,10 @@ int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap,
 int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,
                   size_t cap, size_t *out_len, iamw__pspan *spans);
 
+/* The first top-level member called name, found by the same scan: 1 with
+ * *span set, 0 when absent or the text cannot be projected. */
+int iamw__project_member(const char *text, size_t len, const char *name, iamw__pspan *span);
+
 /* Whether a single compiled JSON pattern can be refused on projected text
  * alone: 1 = the event cannot match, 0 = it may (take the full path). */
 int iamw__projection_rejects(const iamw_pattern *p, const char *text, size_t len);
