@@ -290,7 +290,7 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 	alarm_state_in *as = NULL, *cs = NULL;
 	size_t n_as = 0, n_cs = 0;
 	iamw__aggregator *agg = NULL;
-	int64_t clock, next_eval, last_eval, defaults_done, latest, last_prune;
+	int64_t clock = 0, next_eval = 0, last_eval = 0, defaults_done = 0, latest = 0, last_prune = 0;
 	int quiet = 0;
 	iamw_engine_stats stats;
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");

@@ -364,7 +364,10 @@ static size_t json_unescape(const char *s, size_t n, char *d)
 static void strings_build(lexemes *lx, const cJSON *root)
 {
 	lx->strings_built = -1;
-	if (!lx->raw || !memmem(lx->raw, lx->raw_len, "\\u0000", 6))
+	/* U+0000 escaped, or a raw NUL byte (not strict JSON, but cJSON keeps
+	 * it in the string and then reads the string only up to it) */
+	if (!lx->raw || (!memmem(lx->raw, lx->raw_len, "\\u0000", 6) &&
+	                 !memchr(lx->raw, '\0', lx->raw_len)))
 		return;
 	size_t n = 0;
 	collect_strings(root->child, cJSON_IsObject(root), NULL, &n, 0);
@@ -832,11 +835,14 @@ static int run_match(const iamw_pattern *p, const cJSON *tree, int have_tree, co
 	/* JSON patterns: evaluate the few members the pattern reads first
 	 * (projection.h); only a possible match pays for the full parse. */
 	if (!have_tree && p->projection &&
-	    raw_len <= (m ? m->max_event : IAMW_DEFAULT_MAX_EVENT_SIZE) &&
-	    iamw__projection_rejects(p, raw, raw_len)) {
-		if (m)
-			iamw__match_reset_values(m);
-		return 0;
+	    raw_len <= (m ? m->max_event : IAMW_DEFAULT_MAX_EVENT_SIZE)) {
+		int d = iamw__projection_decide(p, raw, raw_len);
+		/* extraction needs the full tree: a match is confirmed there */
+		if (d == 0 || (d == 1 && !(p->flags & IAMW_COMPILE_JSON_EXTRACT))) {
+			if (m)
+				iamw__match_reset_values(m);
+			return d;
+		}
 	}
 	/* --- end prefilter --- */
 	iamw_match *tmp = NULL;

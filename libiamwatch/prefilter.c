@@ -664,6 +664,10 @@ static int find_lit(const char *s, size_t n, const pf_lit *l)
 /* Could a JSON escape in the event hide some literal's bytes? */
 static int hiding_escapes(const char *s, size_t n, int slash)
 {
+	/* cJSON reads a key holding a raw NUL byte only up to it: "ab\0c"
+	 * is found as "ab", which the literal "\"ab\"" does not show */
+	if (memchr(s, '\0', n))
+		return 1;
 	const char *end = s + n, *p = s;
 	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
 		if (p + 1 < end && (p[1] == 'u' || (slash && p[1] == '/')))
@@ -1209,6 +1213,7 @@ int iamw__prefilter_set_scan(const iamw__prefilter_set *s, const char *text, siz
 		}
 	}
 	int count = 0;
+	int nul = -1; /* a raw NUL byte in the event (see hiding_escapes) */
 	for (size_t i = 0; i < s->n; i++) {
 		const set_pat *sp = &s->pats[i];
 		int ok = 1;
@@ -1222,6 +1227,11 @@ int iamw__prefilter_set_scan(const iamw__prefilter_set *s, const char *text, siz
 			}
 			if (!ok && sp->mode == 2 && (found[0] || (sp->slash && found[1])))
 				ok = 1;
+			if (!ok && sp->mode == 2) {
+				if (nul < 0)
+					nul = len && memchr(text, '\0', len) != NULL;
+				ok = nul;
+			}
 		}
 		may_match[i] = (uint8_t)ok;
 		count += ok;

@@ -17,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "json_check.h"
 #include "match.h"
 #include "projection.h"
 
@@ -95,8 +96,8 @@ void iamw__projection_free(iamw__projection *pr)
 	iamw__free(pr);
 }
 
-int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap,
-                           const iamw__projection *pr, const char *extra)
+int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap, const iamw__projection *pr,
+                           const char *extra)
 {
 	for (size_t i = 0; pr && i < pr->n; i++)
 		if (names_add(names, n, cap, pr->names[i].s, pr->names[i].len))
@@ -146,8 +147,9 @@ static size_t next_structural(const char *s, size_t n, size_t i)
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
 		__m128i f = _mm_or_si128(x, b20);
-		__m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote),
-		                         _mm_or_si128(_mm_cmpeq_epi8(f, open), _mm_cmpeq_epi8(f, close)));
+		__m128i m =
+		    _mm_or_si128(_mm_cmpeq_epi8(x, quote),
+		                 _mm_or_si128(_mm_cmpeq_epi8(f, open), _mm_cmpeq_epi8(f, close)));
 		unsigned bits = (unsigned)_mm_movemask_epi8(m);
 		if (bits)
 			return i + (size_t)__builtin_ctz(bits);
@@ -204,8 +206,8 @@ static int key_is_plain(const char *s, size_t len)
 
 /* iamw__project for the names whose bit is set in want (the others are
  * neither looked for nor copied). */
-static int locate(const char *text, size_t len, const iamw__pname *names, size_t k,
-                  uint64_t want, iamw__pspan *spans)
+static int locate(const char *text, size_t len, const iamw__pname *names, size_t k, uint64_t want,
+                  iamw__pspan *spans)
 {
 	if (k > IAMW__PROJECTION_MAX_NAMES)
 		return 0;
@@ -214,6 +216,10 @@ static int locate(const char *text, size_t len, const iamw__pname *names, size_t
 		spans[j] = (iamw__pspan){0, 0};
 		wanted += (want >> j) & 1;
 	}
+	/* cJSON reads a key or string holding a raw NUL byte only up to it;
+	 * such events (not strict JSON) take the full path */
+	if (memchr(text, '\0', len))
+		return 0;
 	size_t found = 0;
 	size_t i = skip_ws(text, len, 0);
 	if (i >= len || text[i] != '{')
@@ -258,8 +264,7 @@ static int locate(const char *text, size_t len, const iamw__pname *names, size_t
 }
 
 static int project_masked(const char *text, size_t len, const iamw__pname *names, size_t k,
-                          uint64_t want, char *out, size_t cap, size_t *out_len,
-                          iamw__pspan *spans)
+                          uint64_t want, char *out, size_t cap, size_t *out_len, iamw__pspan *spans)
 {
 	if (!locate(text, len, names, k, want, spans))
 		return 0;
@@ -303,21 +308,24 @@ int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t
 	return project_masked(text, len, names, k, all, out, cap, out_len, spans ? spans : local);
 }
 
-int iamw__projection_rejects(const iamw_pattern *p, const char *text, size_t len)
+int iamw__projection_decide(const iamw_pattern *p, const char *text, size_t len)
 {
 	const iamw__projection *pr = p->projection;
 	if (!pr)
-		return 0;
+		return -1;
 	char buf[PROJ_STACK_BYTES];
 	size_t n;
 	if (!iamw__project(text, len, pr->names, pr->n, buf, sizeof buf, &n, NULL))
-		return 0;
+		return -1;
 	cJSON *tree = iamw__parse_event_json(buf, n);
 	if (!tree)
-		return 0;
+		return -1;
 	int r = iamw__json_eval(p, tree, buf, n);
 	cJSON_Delete(tree);
-	return r == 0;
+	if (r == 0)
+		return 0;
+	/* A match stands when the full parse is certain to succeed. */
+	return r == 1 && iamw__json_check_object(text, len) ? 1 : -1;
 }
 
 /* ------------------------------------------------------------------ sets */
@@ -337,7 +345,8 @@ int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *c
 	for (size_t i = 0; i < n; i++) {
 		if (!patterns[i] || !patterns[i]->projection)
 			continue;
-		if (iamw__projection_merge(&s->names, &s->n_names, &cap, patterns[i]->projection, NULL))
+		if (iamw__projection_merge(&s->names, &s->n_names, &cap, patterns[i]->projection,
+		                           NULL))
 			goto oom;
 		s->patterns[i] = patterns[i];
 		projectable++;
@@ -358,7 +367,8 @@ int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *c
 		if (iamw__projection_merge(&s->names, &s->n_names, &cap, NULL, extra))
 			goto oom;
 		for (size_t j = 0; j < s->n_names; j++)
-			if (s->names[j].len == strlen(extra) && !memcmp(s->names[j].s, extra, s->names[j].len))
+			if (s->names[j].len == strlen(extra) &&
+			    !memcmp(s->names[j].s, extra, s->names[j].len))
 				s->extra_index = (long)j;
 	}
 	if (!projectable || s->n_names > IAMW__PROJECTION_MAX_NAMES) {
@@ -384,8 +394,7 @@ void iamw__projection_set_free(iamw__projection_set *s)
 }
 
 int iamw__projection_set_refine(const iamw__projection_set *s, const char *text, size_t len,
-                                char *buf, size_t cap, uint8_t *may, int count,
-                                iamw__pspan *extra)
+                                char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra)
 {
 	iamw__pspan spans[IAMW__PROJECTION_MAX_NAMES];
 	if (extra)

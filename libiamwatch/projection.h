@@ -8,8 +8,9 @@
  * written, into a small object text ({"a":<value as written>,...}) that is
  * parsed and evaluated instead of the whole event.
  *
- * Projection is a rejector: "no match" on the projected object is final,
- * "match" is confirmed on the full event. That keeps it exact without
+ * "No match" on the projected object is final; "match" is final only when
+ * the whole event passes a strict check that cJSON certainly accepts it
+ * (json_check.h), and is confirmed on the full parse otherwise. That keeps it exact without
  * having to reproduce cJSON's acceptance of malformed text:
  *  - for text cJSON accepts, the projected members are byte-identical
  *    copies of the subtrees the full evaluation would reach (first
@@ -55,8 +56,8 @@ void iamw__projection_free(iamw__projection *pr);
 
 /* Add the names of pr (if not NULL) and of extra (may be NULL) to the
  * growable set (names, n, cap), without duplicates. IAMW_OK or IAMW_ENOMEM. */
-int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap,
-                           const iamw__projection *pr, const char *extra);
+int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap, const iamw__projection *pr,
+                           const char *extra);
 
 /* Scan the object in text[0..len) for the first member named names[i]
  * (for every i), and write {"name":value,...} with the members found into
@@ -71,9 +72,11 @@ int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t
  * *span set, 0 when absent or the text cannot be projected. */
 int iamw__project_member(const char *text, size_t len, const char *name, iamw__pspan *span);
 
-/* Whether a single compiled JSON pattern can be refused on projected text
- * alone: 1 = the event cannot match, 0 = it may (take the full path). */
-int iamw__projection_rejects(const iamw_pattern *p, const char *text, size_t len);
+/* Decide a single compiled JSON pattern on projected text: 0 the event
+ * cannot match; 1 it matches (the pattern matches the projection and the
+ * whole event is certain to parse, json_check.h); -1 undecided, take the
+ * full path. */
+int iamw__projection_decide(const iamw_pattern *p, const char *text, size_t len);
 
 /*
  * One projection for every filter of an engine: the union of their names
@@ -102,7 +105,6 @@ void iamw__projection_set_free(iamw__projection_set *s);
  * member's value span, len 0 when absent or not projected. Returns the new
  * count of set entries. */
 int iamw__projection_set_refine(const iamw__projection_set *s, const char *text, size_t len,
-                                char *buf, size_t cap, uint8_t *may, int count,
-                                iamw__pspan *extra);
+                                char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra);
 
 #endif /* IAMW_PROJECTION_H */
