@@ -70,8 +70,9 @@ static size_t next_special(const char *s, size_t n, size_t i)
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
 		/* x <= 0x1f (unsigned) <=> max(x, 0x1f) == 0x1f */
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-		                         _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
+		__m128i m =
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+		                 _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl));
 		unsigned bits = (unsigned)_mm_movemask_epi8(m);
 		if (bits)
 			return i + (size_t)__builtin_ctz(bits);
@@ -99,8 +100,8 @@ static size_t check_string(const char *s, size_t n, size_t i)
 		if (i + 1 >= n)
 			return BAD;
 		char e = s[i + 1];
-		if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
-		    e == 't') {
+		if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+		    e == 'r' || e == 't') {
 			i += 2;
 			continue;
 		}
@@ -219,7 +220,8 @@ int iamw__json_check_object(const char *s, size_t n)
 			if (depth == IAMW__JSON_CHECK_MAX_DEPTH)
 				return 0;
 			uint8_t bit = (uint8_t)(1u << (depth % 8));
-			kinds[depth / 8] = (uint8_t)(c == '{' ? kinds[depth / 8] | bit : kinds[depth / 8] & ~bit);
+			kinds[depth / 8] =
+			    (uint8_t)(c == '{' ? kinds[depth / 8] | bit : kinds[depth / 8] & ~bit);
 			depth++;
 			i = skip_ws(s, b, i + 1);
 			if (i < b && s[i] == (c == '{' ? '}' : ']')) {

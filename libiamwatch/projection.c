@@ -26,30 +26,103 @@
 
 /* ------------------------------------------------------------------ build */
 
-static int names_add(iamw__pname **names, size_t *n, size_t *cap, const char *s, size_t len)
+/* A name list; its entries may carry a sub-list (the members of an object
+ * value that are read) or be wanted whole. */
+typedef struct plevel {
+	iamw__pname *names;
+	size_t n, cap;
+} plevel;
+
+static void level_clear(iamw__pname *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		iamw__plevel *sub = names[i].sub;
+		if (sub) {
+			level_clear(sub->names, sub->n);
+			iamw__free(sub->names);
+			iamw__free(sub);
+		}
+	}
+}
+
+/* The entry for s in the list (added when missing; a new entry has no
+ * sub-list and is not whole), or NULL on OOM. */
+static iamw__pname *level_add(iamw__pname **names, size_t *n, size_t *cap, const char *s,
+                              size_t len)
 {
 	for (size_t i = 0; i < *n; i++)
 		if ((*names)[i].len == len && memcmp((*names)[i].s, s, len) == 0)
-			return IAMW_OK;
+			return &(*names)[i];
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 8;
 		iamw__pname *v = iamw__realloc(*names, nc * sizeof *v);
 		if (!v)
-			return IAMW_ENOMEM;
+			return NULL;
 		*names = v;
 		*cap = nc;
 	}
-	(*names)[(*n)++] = (iamw__pname){s, len};
+	iamw__pname *e = &(*names)[(*n)++];
+	*e = (iamw__pname){s, len, 0, NULL};
+	return e;
+}
+
+/* Add the path of property names steps[0..r) to the list: the value at
+ * the last one is wanted whole, those before only for what they lead to. */
+static int add_path(iamw__pname **names, size_t *n, size_t *cap, const iamw__step *steps, size_t r)
+{
+	for (size_t d = 0; d < r; d++) {
+		iamw__pname *e = level_add(names, n, cap, steps[d].name, steps[d].name_len);
+		if (!e)
+			return IAMW_ENOMEM;
+		if (d + 1 == r)
+			e->whole = 1;
+		if (e->whole)
+			return IAMW_OK; /* the whole value already includes the rest */
+		if (!e->sub) {
+			e->sub = iamw__calloc(1, sizeof *e->sub);
+			if (!e->sub)
+				return IAMW_ENOMEM;
+		}
+		names = &e->sub->names;
+		n = &e->sub->n;
+		cap = &e->sub->cap;
+	}
 	return IAMW_OK;
 }
 
-/* 1 when every selector under n starts with a property name (collected
- * into the set), 0 when one does not, <0 on OOM. */
-static int collect(const iamw__node *n, iamw__pname **names, size_t *k, size_t *cap)
+/* Merge a list into another (deep): whole wins over a sub-list. */
+static int level_merge(iamw__pname **names, size_t *n, size_t *cap, const iamw__pname *src,
+                       size_t src_n)
+{
+	for (size_t i = 0; i < src_n; i++) {
+		iamw__pname *e = level_add(names, n, cap, src[i].s, src[i].len);
+		if (!e)
+			return IAMW_ENOMEM;
+		if (e->whole)
+			continue;
+		if (src[i].whole || !src[i].sub) {
+			e->whole = 1;
+			continue;
+		}
+		if (!e->sub) {
+			e->sub = iamw__calloc(1, sizeof *e->sub);
+			if (!e->sub)
+				return IAMW_ENOMEM;
+		}
+		if (level_merge(&e->sub->names, &e->sub->n, &e->sub->cap, src[i].sub->names,
+		                src[i].sub->n))
+			return IAMW_ENOMEM;
+	}
+	return IAMW_OK;
+}
+
+/* 1 when every selector under n starts with a property name (its path of
+ * leading names added to the list), 0 when one does not, <0 on OOM. */
+static int collect(const iamw__node *n, plevel *lv)
 {
 	if (n->kind == IAMW__NODE_AND || n->kind == IAMW__NODE_OR) {
 		for (size_t i = 0; i < n->n_kids; i++) {
-			int r = collect(n->kids[i], names, k, cap);
+			int r = collect(n->kids[i], lv);
 			if (r <= 0)
 				return r;
 		}
@@ -58,11 +131,14 @@ static int collect(const iamw__node *n, iamw__pname **names, size_t *k, size_t *
 	const iamw__selector *sel = n->sel;
 	if (!sel || sel->n_steps == 0 || sel->steps[0].kind != IAMW__STEP_NAME)
 		return 0;
-	const iamw__step *st = &sel->steps[0];
-	/* A name with a NUL could only be compared up to it by cJSON. */
-	if (memchr(st->name, '\0', st->name_len))
-		return 0;
-	return names_add(names, k, cap, st->name, st->name_len) ? IAMW_ENOMEM : 1;
+	size_t r = 0;
+	while (r < sel->n_steps && sel->steps[r].kind == IAMW__STEP_NAME) {
+		/* A name with a NUL could only be compared up to it by cJSON. */
+		if (memchr(sel->steps[r].name, '\0', sel->steps[r].name_len))
+			return 0;
+		r++;
+	}
+	return add_path(&lv->names, &lv->n, &lv->cap, sel->steps, r) ? IAMW_ENOMEM : 1;
 }
 
 int iamw__projection_build(iamw__projection **out, const iamw_pattern *p)
@@ -70,20 +146,21 @@ int iamw__projection_build(iamw__projection **out, const iamw_pattern *p)
 	*out = NULL;
 	if (p->kind != IAMW_PATTERN_JSON || !p->root)
 		return IAMW_OK;
-	iamw__pname *names = NULL;
-	size_t n = 0, cap = 0;
-	int r = collect(p->root, &names, &n, &cap);
-	if (r <= 0 || n == 0) {
-		iamw__free(names);
+	plevel lv = {NULL, 0, 0};
+	int r = collect(p->root, &lv);
+	if (r <= 0 || lv.n == 0) {
+		level_clear(lv.names, lv.n);
+		iamw__free(lv.names);
 		return r < 0 ? IAMW_ENOMEM : IAMW_OK;
 	}
 	iamw__projection *pr = iamw__malloc(sizeof *pr);
 	if (!pr) {
-		iamw__free(names);
+		level_clear(lv.names, lv.n);
+		iamw__free(lv.names);
 		return IAMW_ENOMEM;
 	}
-	pr->names = names;
-	pr->n = n;
+	pr->names = lv.names;
+	pr->n = lv.n;
 	*out = pr;
 	return IAMW_OK;
 }
@@ -92,6 +169,7 @@ void iamw__projection_free(iamw__projection *pr)
 {
 	if (!pr)
 		return;
+	level_clear(pr->names, pr->n);
 	iamw__free(pr->names);
 	iamw__free(pr);
 }
@@ -99,11 +177,14 @@ void iamw__projection_free(iamw__projection *pr)
 int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap, const iamw__projection *pr,
                            const char *extra)
 {
-	for (size_t i = 0; pr && i < pr->n; i++)
-		if (names_add(names, n, cap, pr->names[i].s, pr->names[i].len))
-			return IAMW_ENOMEM;
-	if (extra && names_add(names, n, cap, extra, strlen(extra)))
+	if (pr && level_merge(names, n, cap, pr->names, pr->n))
 		return IAMW_ENOMEM;
+	if (extra) {
+		iamw__pname *e = level_add(names, n, cap, extra, strlen(extra));
+		if (!e)
+			return IAMW_ENOMEM;
+		e->whole = 1;
+	}
 	return IAMW_OK;
 }
 
@@ -216,10 +297,6 @@ static int locate(const char *text, size_t len, const iamw__pname *names, size_t
 		spans[j] = (iamw__pspan){0, 0};
 		wanted += (want >> j) & 1;
 	}
-	/* cJSON reads a key or string holding a raw NUL byte only up to it;
-	 * such events (not strict JSON) take the full path */
-	if (memchr(text, '\0', len))
-		return 0;
 	size_t found = 0;
 	size_t i = skip_ws(text, len, 0);
 	if (i >= len || text[i] != '{')
@@ -263,41 +340,79 @@ static int locate(const char *text, size_t len, const iamw__pname *names, size_t
 	return 1;
 }
 
-static int project_masked(const char *text, size_t len, const iamw__pname *names, size_t k,
-                          uint64_t want, char *out, size_t cap, size_t *out_len, iamw__pspan *spans)
+/* cJSON reads a key or string holding a raw NUL byte only up to it; such
+ * events (not strict JSON) are not projected: the full path decides. */
+static int has_nul(const char *text, size_t len)
 {
-	if (!locate(text, len, names, k, want, spans))
+	return memchr(text, '\0', len) != NULL;
+}
+
+/* Append bytes to out[0..cap) at *o; 0 when they do not fit. */
+static int put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (cap - *o < n)
 		return 0;
-	/* {"name":value,...} */
-	size_t o = 0;
-	if (cap < 2)
+	memcpy(out + *o, s, n);
+	*o += n;
+	return 1;
+}
+
+static int emit_members(const char *text, const iamw__pname *names, size_t k,
+                        const iamw__pspan *spans, char *out, size_t cap, size_t *o, int depth);
+
+/* One member's value: as written, or, for an object of which only some
+ * members are read, the projection of those (the first occurrence of each,
+ * as cJSON's lookup finds them; anything unusual: the value as written). */
+static int emit_value(const char *text, const iamw__pname *e, const iamw__pspan *span, char *out,
+                      size_t cap, size_t *o, int depth)
+{
+	const char *v = text + span->off;
+	if (!e->whole && e->sub && e->sub->n <= IAMW__PROJECTION_MAX_NAMES && depth < 64 &&
+	    v[0] == '{') {
+		iamw__pspan sub[IAMW__PROJECTION_MAX_NAMES];
+		uint64_t all = e->sub->n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << e->sub->n) - 1;
+		if (locate(v, span->len, e->sub->names, e->sub->n, all, sub))
+			return emit_members(v, e->sub->names, e->sub->n, sub, out, cap, o,
+			                    depth + 1);
+	}
+	return put(out, cap, o, v, span->len);
+}
+
+/* {"name":value,...} for the members found. */
+static int emit_members(const char *text, const iamw__pname *names, size_t k,
+                        const iamw__pspan *spans, char *out, size_t cap, size_t *o, int depth)
+{
+	if (!put(out, cap, o, "{", 1))
 		return 0;
-	out[o++] = '{';
+	int first = 1;
 	for (size_t j = 0; j < k; j++) {
 		if (!spans[j].len)
 			continue;
-		size_t need = names[j].len + spans[j].len + 4;
-		if (cap - o < need + 1)
+		if ((!first && !put(out, cap, o, ",", 1)) || !put(out, cap, o, "\"", 1) ||
+		    !put(out, cap, o, names[j].s, names[j].len) || !put(out, cap, o, "\":", 2) ||
+		    !emit_value(text, &names[j], &spans[j], out, cap, o, depth))
 			return 0;
-		if (o > 1)
-			out[o++] = ',';
-		out[o++] = '"';
-		memcpy(out + o, names[j].s, names[j].len);
-		o += names[j].len;
-		out[o++] = '"';
-		out[o++] = ':';
-		memcpy(out + o, text + spans[j].off, spans[j].len);
-		o += spans[j].len;
+		first = 0;
 	}
-	out[o++] = '}';
+	return put(out, cap, o, "}", 1);
+}
+
+static int project_masked(const char *text, size_t len, const iamw__pname *names, size_t k,
+                          uint64_t want, char *out, size_t cap, size_t *out_len, iamw__pspan *spans)
+{
+	if (has_nul(text, len) || !locate(text, len, names, k, want, spans))
+		return 0;
+	size_t o = 0;
+	if (!emit_members(text, names, k, spans, out, cap, &o, 0))
+		return 0;
 	*out_len = o;
 	return 1;
 }
 
 int iamw__project_member(const char *text, size_t len, const char *name, iamw__pspan *span)
 {
-	iamw__pname one = {name, strlen(name)};
-	return locate(text, len, &one, 1, 1, span) && span->len != 0;
+	iamw__pname one = {name, strlen(name), 1, NULL};
+	return !has_nul(text, len) && locate(text, len, &one, 1, 1, span) && span->len != 0;
 }
 
 int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,
@@ -387,6 +502,7 @@ void iamw__projection_set_free(iamw__projection_set *s)
 {
 	if (!s)
 		return;
+	level_clear(s->names, s->n_names);
 	iamw__free(s->names);
 	iamw__free(s->patterns);
 	iamw__free(s->masks);

@@ -3,10 +3,12 @@
  * projection.h - partial parsing of JSON events (docs/performance.md).
  *
  * A JSON pattern whose every selector starts with a property name ($.a...,
- * not $.* or $[0]) only ever looks at a few top-level members of the event.
- * Projection copies the first occurrence of each of those members, as
- * written, into a small object text ({"a":<value as written>,...}) that is
- * parsed and evaluated instead of the whole event.
+ * not $.* or $[0]) only ever looks at a few members of the event.
+ * Projection copies the first occurrence of each of those members into a
+ * small object text that is parsed and evaluated instead of the whole
+ * event: {"a":<value as written>,...}, and for a path of names such as
+ * $.a.b.c, only the members along it ({"a":{"b":{"c":<as written>}}}; a
+ * value that is not an object is copied as written).
  *
  * "No match" on the projected object is final; "match" is final only when
  * the whole event passes a strict check that cJSON certainly accepts it
@@ -30,11 +32,23 @@
 /* Most names one scan looks for (compared against every top-level key). */
 #define IAMW__PROJECTION_MAX_NAMES 64
 
-/* A top-level member name to look for. */
+struct iamw__plevel;
+
+/* A member name to look for. Its value is copied as written when whole is
+ * set or sub is NULL; otherwise, when it is an object, only the members
+ * named in sub are copied (recursively), e.g. {"userIdentity":{"type":..}}
+ * for $.userIdentity.type. */
 typedef struct iamw__pname {
 	const char *s;
 	size_t len;
+	int whole;
+	struct iamw__plevel *sub;
 } iamw__pname;
+
+typedef struct iamw__plevel {
+	iamw__pname *names;
+	size_t n, cap;
+} iamw__plevel;
 
 /* Where a member's value was found in the event (len 0: absent). */
 typedef struct iamw__pspan {
