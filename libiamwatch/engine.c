@@ -621,6 +621,30 @@ static int event_time(const cJSON *tree, int64_t *out)
 	return cJSON_IsString(t) && iamw__parse_time_iso(t->valuestring, strlen(t->valuestring), out);
 }
 
+static int ref_is_constant(const iamw__ref *r)
+{
+	return r->kind == IAMW__REF_CONSTANT || r->kind == IAMW__REF_ACCOUNT ||
+	       r->kind == IAMW__REF_REGION;
+}
+
+/* Whether the filters that may still match take their value and
+ * dimensions from anything but the event (the projection holds only what
+ * their patterns read). */
+static int candidates_need_only_projection(const iamw_engine *e)
+{
+	for (size_t i = 0; i < e->n_filters; i++) {
+		if (!e->may[i])
+			continue;
+		const iamw_metric_filter *f = e->filters[i].f;
+		if (!ref_is_constant(&f->value))
+			return 0;
+		for (size_t d = 0; d < f->n_dimensions; d++)
+			if (!ref_is_constant(&f->dimensions[d]))
+				return 0;
+	}
+	return 1;
+}
+
 static int grow_proj_buf(iamw_engine *e, size_t need)
 {
 	if (e->proj_cap >= need)
@@ -645,6 +669,8 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 	 * if its time can be read directly. */
 	int candidates = (int)e->n_filters;
 	iamw__pspan time_span = {0, 0};
+	cJSON *proj_tree = NULL; /* the projection, when it decides every candidate */
+	size_t proj_len = 0;
 	if (e->pf && raw && !have_tree) {
 		candidates = iamw__prefilter_set_scan(e->pf, raw, raw_len, e->may);
 		if (candidates < 0) {
@@ -652,10 +678,15 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 			memset(e->may, 1, e->n_filters);
 		}
 		/* JSON filters left: evaluate them on the members they read. */
-		if (candidates > 0 && e->proj && grow_proj_buf(e, raw_len + 2))
-			candidates = iamw__projection_set_refine(e->proj, raw, raw_len, e->proj_buf,
+		if (candidates > 0 && e->proj && grow_proj_buf(e, raw_len + 2)) {
+			candidates = iamw__projection_set_decide(e->proj, raw, raw_len, e->proj_buf,
 			                                         e->proj_cap, e->may, candidates,
-			                                         &time_span);
+			                                         &time_span, &proj_tree, &proj_len);
+			if (proj_tree && !candidates_need_only_projection(e)) {
+				cJSON_Delete(proj_tree);
+				proj_tree = NULL;
+			}
+		}
 	}
 	int all_may = !e->pf || !raw || have_tree || candidates == (int)e->n_filters;
 	cJSON *owned = NULL;
@@ -666,8 +697,18 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 		                          : quick_event_time(raw, raw_len, &t);
 	else if (!all_may && candidates == 0 && ts != IAMW_NO_TIME)
 		have_time = 1, t = ts;
-	if (!have_time && !have_tree && (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME))
-		tree = owned = iamw__parse_event_json(raw, raw_len);
+	const char *eval_raw = raw;
+	size_t eval_len = raw_len;
+	if (proj_tree && !have_time && !have_tree) {
+		tree = owned = proj_tree;
+		eval_raw = e->proj_buf;
+		eval_len = proj_len;
+	} else {
+		cJSON_Delete(proj_tree);
+		if (!have_time && !have_tree &&
+		    (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME))
+			tree = owned = iamw__parse_event_json(raw, raw_len);
+	}
 	if (have_time) {
 		/* read from the raw text (or the caller) without parsing */
 	} else if (e->time_source == IAMW_TIME_EVENT_TIME && event_time(tree, &t)) {
@@ -704,8 +745,8 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 		if (!all_may && !e->may[i])
 			continue;
 		iamw__mf_result res;
-		int r = iamw__metric_filter_apply(fe->f, tree, raw, raw_len, &e->account, e->match,
-		                                  &res);
+		int r = iamw__metric_filter_apply(fe->f, tree, eval_raw, eval_len, &e->account,
+		                                  e->match, &res);
 		if (r < 0) {
 			rc = r;
 			break;

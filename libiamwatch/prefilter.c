@@ -174,11 +174,16 @@ static long literal_commonness(const char *s, size_t len)
 	for (size_t j = 0; j + 1 < len && best > 0; j++) {
 		unsigned pr = (unsigned char)s[j] | (unsigned)(unsigned char)s[j + 1] << 8;
 		long c = 0;
-		for (unsigned r = 0; r < IAMW__PAIR_RANKS; r++)
-			if (iamw__common_pairs[r] == pr) {
-				c = IAMW__PAIR_RANKS - r;
-				break;
-			}
+		size_t lo = 0, hi = IAMW__PAIR_RANKS;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (iamw__sorted_pairs[mid] < pr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < IAMW__PAIR_RANKS && iamw__sorted_pairs[lo] == pr)
+			c = iamw__sorted_pair_weights[lo];
 		if (c < best)
 			best = c;
 	}
@@ -795,7 +800,17 @@ static void build_nibbles(iamw__prefilter_set *s, const uniq *u, size_t nu,
 		unsigned a = l[0], b = l[1], c = third ? l[2] : 0;
 		long best_delta = -1;
 		unsigned best = 0;
+		/* A bucket that already admits the anchor costs nothing; since
+		 * each other choice sets a new nibble bit (8 x 64 in all), the
+		 * weighing below runs for at most 512 anchors of any set. */
 		for (unsigned bk = 0; bk < 8; bk++) {
+			uint8_t bit = (uint8_t)(1u << bk);
+			if (nib_admits(s->nib, bit, a, b) && (best_delta < 0 || members[bk] < members[best])) {
+				best_delta = 0;
+				best = bk;
+			}
+		}
+		for (unsigned bk = 0; bk < 8 && best_delta != 0; bk++) {
 			uint8_t bit = (uint8_t)(1u << bk);
 			uint8_t trial[6][16];
 			memcpy(trial, s->nib, sizeof trial);

@@ -509,17 +509,24 @@ void iamw__projection_set_free(iamw__projection_set *s)
 	iamw__free(s);
 }
 
-int iamw__projection_set_refine(const iamw__projection_set *s, const char *text, size_t len,
-                                char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra)
+int iamw__projection_set_decide(const iamw__projection_set *s, const char *text, size_t len,
+                                char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra,
+                                cJSON **final_tree, size_t *final_len)
 {
 	iamw__pspan spans[IAMW__PROJECTION_MAX_NAMES];
 	if (extra)
 		*extra = (iamw__pspan){0, 0};
+	if (final_tree)
+		*final_tree = NULL;
 	/* only the members the remaining candidates read, and the extra */
 	uint64_t want = 0;
-	for (size_t i = 0; i < s->n_patterns; i++)
-		if (may[i])
+	int all_projected = 1;
+	for (size_t i = 0; i < s->n_patterns; i++) {
+		if (may[i]) {
 			want |= s->masks[i];
+			all_projected &= s->patterns[i] != NULL;
+		}
+	}
 	if (!want)
 		return count;
 	if (s->extra_index >= 0)
@@ -536,13 +543,30 @@ int iamw__projection_set_refine(const iamw__projection_set *s, const char *text,
 		if (!tree) {
 			tree = iamw__parse_event_json(buf, n);
 			if (!tree)
-				break;
+				return count;
 		}
-		if (iamw__json_eval(s->patterns[i], tree, buf, n) == 0) {
+		int r = iamw__json_eval(s->patterns[i], tree, buf, n);
+		if (r == 0) {
 			may[i] = 0;
 			count--;
+		} else if (r < 0) {
+			all_projected = 0; /* let the full path report it */
 		}
+	}
+	/* Every remaining candidate matches its members, and the full parse
+	 * is certain to succeed: the projection is as good as the event. */
+	if (final_tree && tree && count > 0 && all_projected &&
+	    iamw__json_check_object(text, len)) {
+		*final_tree = tree;
+		*final_len = n;
+		return count;
 	}
 	cJSON_Delete(tree);
 	return count;
+}
+
+int iamw__projection_set_refine(const iamw__projection_set *s, const char *text, size_t len,
+                                char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra)
+{
+	return iamw__projection_set_decide(s, text, len, buf, cap, may, count, extra, NULL, NULL);
 }

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "ast.h"
 
 /* Most names one scan looks for (compared against every top-level key). */
@@ -120,5 +122,15 @@ void iamw__projection_set_free(iamw__projection_set *s);
  * count of set entries. */
 int iamw__projection_set_refine(const iamw__projection_set *s, const char *text, size_t len,
                                 char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra);
+
+/* iamw__projection_set_refine, and when every entry still set in may has
+ * a projection that matches and the whole event passes json_check.h,
+ * *final_tree receives the parsed projection (the caller frees it with
+ * cJSON_Delete), whose text is buf[0..*final_len): evaluating those
+ * patterns, and selectors inside the projected members, on it gives the
+ * same results as on the full event. Otherwise *final_tree is NULL. */
+int iamw__projection_set_decide(const iamw__projection_set *s, const char *text, size_t len,
+                                char *buf, size_t cap, uint8_t *may, int count, iamw__pspan *extra,
+                                cJSON **final_tree, size_t *final_len);
 
 #endif /* IAMW_PROJECTION_H */

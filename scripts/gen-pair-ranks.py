@@ -36,6 +36,18 @@ def main() -> None:
     out.write("static const uint16_t iamw__common_pairs[IAMW__PAIR_RANKS] = {\n")
     for i in range(0, len(top), 10):
         out.write("\t" + ", ".join("0x%04x" % v for v in top[i:i + 10]) + ",\n")
+    out.write("};\n\n")
+    out.write("/* The same pairs in increasing order, for binary search; the weight\n")
+    out.write(" * of iamw__common_pairs[i] is IAMW__PAIR_RANKS - i. */\n")
+    out.write("static const uint16_t iamw__sorted_pairs[IAMW__PAIR_RANKS] = {\n")
+    srt = sorted(top)
+    for i in range(0, len(srt), 10):
+        out.write("\t" + ", ".join("0x%04x" % v for v in srt[i:i + 10]) + ",\n")
+    out.write("};\n\nstatic const uint16_t iamw__sorted_pair_weights[IAMW__PAIR_RANKS] = {\n")
+    weight = {v: len(top) - i for i, v in enumerate(top)}
+    ws = [weight[v] for v in srt]
+    for i in range(0, len(ws), 12):
+        out.write("\t" + ", ".join("%d" % w for w in ws[i:i + 12]) + ",\n")
     out.write("};\n\n#endif /* IAMW_PAIR_RANK_H */\n")
 
 
