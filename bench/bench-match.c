@@ -7,10 +7,8 @@
  *   bench-match match   FILE PATTERN       iamw_pattern_scan_lines, default (prefilter)
  *   bench-match engine  FILE RULES [advance]  iamw_engine_load_rules + ingest_lines
  *   bench-match stream  - RULES            engine with IAMW_INGEST_ADVANCE over stdin, once
- *   bench-match set     FILE RULES         projection of engine-level prefiltering: one
- *                                          iamw__prefilter_set_scan per line, then one
- *                                          parse + iamw_pattern_match_json for the
- *                                          candidate filters only (no metrics, no alarms)
+ *   bench-match engine-naive FILE RULES    the same with IAMW_ENGINE_NO_PREFILTER (every
+ *                                          event parsed, every filter evaluated)
  *
  * FILE is read in 8 MiB blocks (whole lines are handed on; the tail is
  * carried over), so memory stays flat whatever the input size. Each case
@@ -33,8 +31,6 @@
 
 #include "floor.h"
 #include "iamwatch.h"
-#include "match.h"
-#include "prefilter.h"
 
 #define BLOCK (8u << 20)
 
@@ -46,10 +42,6 @@ typedef struct ctx {
 	const char *rules;
 	size_t rules_len;
 	uint32_t ingest_flags;
-	iamw_pattern **pats; /* set mode */
-	size_t n_pats;
-	iamw__prefilter_set *set;
-	uint8_t *may;
 	uint64_t events, matches, bytes;
 } ctx;
 
@@ -71,25 +63,6 @@ static void process(ctx *c, const char *buf, size_t len)
 	c->bytes += len;
 	if (strcmp(c->mode, "floor") == 0) {
 		bench_floor(buf, len, &c->events, &c->matches);
-	} else if (c->set) {
-		size_t pos = 0;
-		while (pos < len) {
-			const char *nl = memchr(buf + pos, '\n', len - pos);
-			size_t end = nl ? (size_t)(nl - buf) : len;
-			const char *ev = buf + pos;
-			size_t n = end - pos;
-			pos = end + 1;
-			if (!n)
-				continue;
-			c->events++;
-			if (iamw__prefilter_set_scan(c->set, ev, n, c->may) <= 0)
-				continue;
-			cJSON *tree = iamw__parse_event_json(ev, n);
-			for (size_t i = 0; i < c->n_pats; i++)
-				if (c->may[i] && iamw_pattern_match_json(c->pats[i], tree, ev, n, c->match) == 1)
-					c->matches++;
-			cJSON_Delete(tree);
-		}
 	} else if (c->pattern) {
 		size_t n_matches = 0, n_lines = 0;
 		if (iamw_pattern_scan_lines(c->pattern, buf, len, c->match, NULL, 0, &n_matches,
@@ -114,7 +87,11 @@ static void setup_engine(ctx *c)
 	if (!c->rules)
 		return;
 	iamw_error err;
-	if (iamw_engine_new(&c->engine, NULL))
+	iamw_engine_options o;
+	iamw_engine_options_init(&o, IAMW_ENGINE_OPTIONS_VERSION);
+	if (!strcmp(c->mode, "engine-naive"))
+		o.flags = IAMW_ENGINE_NO_PREFILTER;
+	if (iamw_engine_new(&c->engine, &o))
 		die("engine_new");
 	if (iamw_engine_load_rules(c->engine, c->rules, c->rules_len, &err)) {
 		fprintf(stderr, "rules: %s\n", err.text);
@@ -177,7 +154,8 @@ int main(int argc, char **argv)
 		}
 		if (iamw_match_new(&c.match))
 			die("match_new");
-	} else if (!strcmp(c.mode, "engine") || !strcmp(c.mode, "stream")) {
+	} else if (!strcmp(c.mode, "engine") || !strcmp(c.mode, "engine-naive") ||
+	           !strcmp(c.mode, "stream")) {
 		if (argc < 4)
 			die("rules needed");
 		FILE *f = fopen(argv[3], "rb");
@@ -189,30 +167,6 @@ int main(int argc, char **argv)
 		c.rules = rules;
 		if (!strcmp(c.mode, "stream") || (argc > 4 && !strcmp(argv[4], "advance")))
 			c.ingest_flags = IAMW_INGEST_ADVANCE;
-	} else if (!strcmp(c.mode, "set")) {
-		if (argc < 4)
-			die("rules needed");
-		FILE *f = fopen(argv[3], "rb");
-		if (!f)
-			die("cannot open rules");
-		static char rules[1 << 20];
-		size_t rl = fread(rules, 1, sizeof rules - 1, f);
-		fclose(f);
-		cJSON *doc = cJSON_ParseWithLength(rules, rl);
-		const cJSON *fl, *mf = cJSON_GetObjectItemCaseSensitive(doc, "metricFilters");
-		c.pats = calloc((size_t)cJSON_GetArraySize(mf) + 1, sizeof *c.pats);
-		cJSON_ArrayForEach(fl, mf)
-		{
-			const char *fp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fl, "filterPattern"));
-			if (fp && !iamw_pattern_compile(&c.pats[c.n_pats], fp, IAMW_NUL_TERMINATED, 0, &err))
-				c.n_pats++;
-		}
-		cJSON_Delete(doc);
-		if (iamw__prefilter_set_build(&c.set, (const iamw_pattern *const *)c.pats, c.n_pats))
-			die("set_build");
-		c.may = malloc(c.n_pats + 1);
-		if (iamw_match_new(&c.match))
-			die("match_new");
 	} else if (strcmp(c.mode, "floor") != 0) {
 		die("unknown mode");
 	}
@@ -254,11 +208,6 @@ int main(int argc, char **argv)
 	iamw_engine_free(c.engine);
 	iamw_pattern_free(c.pattern);
 	iamw_match_free(c.match);
-	for (size_t i = 0; i < c.n_pats; i++)
-		iamw_pattern_free(c.pats[i]);
-	free(c.pats);
-	free(c.may);
-	iamw__prefilter_set_free(c.set);
 	free(times);
 	free(buf);
 	return 0;
