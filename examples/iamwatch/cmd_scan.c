@@ -376,10 +376,10 @@ static int scan_inputs(scan *s, const char *const *paths, size_t n, const char *
 				if (prob.line)
 					fprintf(stderr, "iamwatch scan: %s:%llu: skipped: %s\n", prob.file, prob.line,
 					        prob.message);
-				else {
+				else
 					fprintf(stderr, "iamwatch scan: %s: %s\n", prob.file, prob.message);
+				if (prob.fatal)
 					*file_errors = 1;
-				}
 				continue;
 			}
 			p->current_records++;

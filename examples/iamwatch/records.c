@@ -628,6 +628,7 @@ static int problem(record_reader *r, record_problem *p, unsigned long long line,
 {
 	p->file = r->cur_path;
 	p->line = line;
+	p->fatal = line == 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->message, sizeof p->message, fmt, ap);
@@ -678,6 +679,11 @@ static size_t column_at(const record_reader *r, size_t pos)
  * every frame over this text is dropped (the rest of the line or file). */
 static int syntax_problem(record_reader *r, record_problem *p, const jerr *e)
 {
+	/* inside an array of records (a Records document on one line, a JSON
+	 * array): the records after the error in this text are lost too */
+	int in_array = 0;
+	for (size_t i = 0; i < r->n_frames; i++)
+		in_array |= r->frames[i].kind != F_SEQ;
 	r->n_frames = 0;
 	if (e->incomplete && r->mode == M_DOC && r->src.err) {
 		/* the document ends early because the file does: say why */
@@ -688,9 +694,20 @@ static int syntax_problem(record_reader *r, record_problem *p, const jerr *e)
 	describe(e, what, sizeof what);
 	unsigned long long line = line_at(r, e->pos);
 	size_t col = column_at(r, e->pos);
-	if (r->mode == M_DOC)
-		return problem(r, p, line, "invalid JSON: %s at column %zu; rest of file skipped", what,
-		               col);
+	if (r->mode == M_DOC) {
+		/* the rest of a document cannot be read: like a truncated gzip
+		 * file, the records before the error count and scan fails */
+		int rc = problem(r, p, line, "%s: %s at column %zu; rest of file skipped",
+		                 e->incomplete ? "truncated JSON document" : "invalid JSON", what, col);
+		p->fatal = 1;
+		return rc;
+	}
+	if (in_array) {
+		int rc = problem(r, p, line, "invalid JSON: %s at column %zu; rest of line skipped", what,
+		                 col);
+		p->fatal = 1;
+		return rc;
+	}
 	return problem(r, p, line, "not a JSON object: %s at column %zu", what, col);
 }
 

@@ -39,6 +39,7 @@ typedef struct record {
 typedef struct record_problem {
 	const char *file;
 	unsigned long long line;
+	int fatal; /* the rest of the file could not be read (scan exits 2) */
 	char message[256];
 } record_problem;
 

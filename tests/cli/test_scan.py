@@ -379,13 +379,47 @@ class TestMalformedInput(ScanCase):
         doc = json.dumps({"Records": self.records[:20]})
         p = self.write("cut.json", doc[:len(doc) * 3 // 4])
         r = run(["scan", "--format", "text", p])
-        # reported as a problem at a line of the file ("rest of file
-        # skipped"), not as an unreadable file: exit 0, like a bad line
-        self.assertIn(r.returncode, (0, 2), text(r.stderr))
-        self.assertRegex(text(r.stderr), re.escape(p) + r":1: skipped: .*rest of file skipped")
+        # reported at its line, like a truncated gzip file it fails the
+        # scan (exit 2), and the records before the cut are read
+        self.assertEqual(r.returncode, 2, text(r.stderr))
+        self.assertRegex(text(r.stderr),
+                         re.escape(p) + r":1: skipped: truncated JSON document: .*rest of file skipped")
         events, skipped, _ = summary_head(r.stderr)
         self.assertTrue(0 < events < 20)
         self.assertEqual(skipped, 1)
+        # the records whose text ends before the cut
+        head, end, complete = len('{"Records": ['), len(doc) * 3 // 4, 0
+        for rec in self.records[:20]:
+            head += len(json.dumps(rec))
+            if head > end:
+                break
+            complete += 1
+            head += len(", ")
+        self.assertEqual(events, complete)
+
+    def test_broken_records_document(self):
+        # a syntax error inside a one-line Records document (not at its
+        # end): the records after it are lost, so the scan fails as for a
+        # truncated file
+        doc = json.dumps({"Records": self.records[:20]})
+        cut = doc.index('"eventVersion"', len(doc) // 2)
+        p = self.write("broken.json", doc[:cut] + "!" + doc[cut:])
+        r = run(["scan", "--format", "text", p])
+        self.assertEqual(r.returncode, 2, text(r.stderr))
+        self.assertRegex(text(r.stderr), re.escape(p) + r":1: skipped: invalid JSON: .*rest of line skipped")
+        events, skipped, _ = summary_head(r.stderr)
+        self.assertTrue(0 < events < 20)
+        self.assertEqual(skipped, 1)
+        # the same, pretty-printed over many lines: reported at its line
+        pretty = json.dumps({"Records": self.records[:20]}, indent=2)
+        cut = pretty.index('"eventVersion"', len(pretty) // 2)
+        line = pretty[:cut].count("\n") + 1
+        p2 = self.write("broken-pretty.json", pretty[:cut] + "!" + pretty[cut:])
+        r2 = run(["scan", "--format", "text", p2])
+        self.assertEqual(r2.returncode, 2, text(r2.stderr))
+        self.assertRegex(text(r2.stderr),
+                         re.escape(p2) + ":%d: skipped: invalid JSON: .*rest of file skipped" % line)
+        self.assertEqual(summary_head(r2.stderr)[:2], (events, 1))
 
 
 # --------------------------------------------------------------------------- --state
