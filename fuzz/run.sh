@@ -3,7 +3,8 @@
 # Run one libFuzzer target of libiamwatch.
 #
 #   fuzz/run.sh TARGET [SECONDS]      TARGET: fuzz-pattern | fuzz-match | fuzz-rule |
-#                                     fuzz-rules | fuzz-state | fuzz-records
+#                                     fuzz-rules | fuzz-state | fuzz-records |
+#                                     fuzz-json-check
 #                                     SECONDS: total fuzzing time (default 600)
 #
 # Configures (once) a separate build dir, build-fuzz/, with clang, libFuzzer,
@@ -16,11 +17,11 @@
 # and `subdir('fuzz')` in the top-level meson.build.
 set -eu
 
-usage() { echo "usage: $0 fuzz-pattern|fuzz-match|fuzz-rule|fuzz-rules|fuzz-state|fuzz-records [SECONDS]" >&2; exit 2; }
+usage() { echo "usage: $0 fuzz-pattern|fuzz-match|fuzz-rule|fuzz-rules|fuzz-state|fuzz-records|fuzz-json-check [SECONDS]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 target=$1
 secs=${2:-600}
-case $target in fuzz-pattern|fuzz-match|fuzz-rule|fuzz-rules|fuzz-state|fuzz-records) ;; *) usage ;; esac
+case $target in fuzz-pattern|fuzz-match|fuzz-rule|fuzz-rules|fuzz-state|fuzz-records|fuzz-json-check) ;; *) usage ;; esac
 case $secs in ''|*[!0-9]*) usage ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -19,7 +19,8 @@
 #include "json_check.h"
 
 #define BAD ((size_t)-1)
-/* cJSON copies at most 63 characters of a number before strtod. */
+/* Upstream cJSON 1.7.15 copies at most 63 characters of a number before
+ * strtod (Debian's patched build reads any length): stay below both. */
 #define MAX_NUMBER_CHARS 63
 
 static int is_ws(char c)

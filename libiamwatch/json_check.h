@@ -6,7 +6,7 @@
  * The check is stricter than cJSON, never looser: RFC 8259 grammar with
  * whitespace limited to space, tab, CR and LF; no control bytes inside
  * strings; \u escapes with four hex digits and properly paired surrogates;
- * numbers of at most 63 characters (cJSON reads at most 63); nesting of at
+ * numbers of at most 63 characters (upstream cJSON 1.7 reads at most 63); nesting of at
  * most IAMW__JSON_CHECK_MAX_DEPTH containers (cJSON allows 1000). Text it
  * refuses may still be accepted by cJSON: the caller then parses it.
  */
