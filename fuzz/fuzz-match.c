@@ -20,7 +20,11 @@
  *    parse ends exactly at the last byte), iamw_pattern_match_json(tree, raw
  *    = the event) gives the same result and the same extracted values as
  *    iamw_pattern_match_text(). Any parsed tree (also one followed by
- *    trailing bytes) is passed to match_json without such a check.
+ *    trailing bytes) is passed to match_json without such a check;
+ *  - the literal prefilter and the projection (docs/performance.md) change
+ *    nothing: the pattern compiled again with IAMW_COMPILE_NO_PREFILTER
+ *    (plus the same other flags) gives the same match_text() result and the
+ *    same extracted values, with a match object of the same size limit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +34,7 @@
 #include <cjson/cJSON.h>
 
 #include "iamwatch.h"
+#include "../tests/iamw-same-values.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -80,22 +85,6 @@ static void check_values(const iamw_match *m, int rc)
 	}
 }
 
-/* 1 when both match objects hold the same extracted values. */
-static int same_values(const iamw_match *a, const iamw_match *b)
-{
-	size_t n = iamw_match_value_count(a);
-	if (n != iamw_match_value_count(b))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *na, *va, *nb, *vb;
-		size_t la, lb;
-		if (iamw_match_value(a, i, &na, &va, &la) != 1 || iamw_match_value(b, i, &nb, &vb, &lb) != 1)
-			return 0;
-		if (strcmp(na, nb) != 0 || la != lb || memcmp(va, vb, la) != 0)
-			return 0;
-	}
-	return 1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -128,17 +117,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (iamw_pattern_compile(&p, pat, plen, cflags, &err) != IAMW_OK)
 		goto out;
 
-	iamw_match *m1 = NULL, *m2 = NULL;
-	if (iamw_match_new(&m1) != IAMW_OK || iamw_match_new(&m2) != IAMW_OK)
+	iamw_pattern *p_off = NULL; /* the same without prefilter and projection */
+	iamw_match *m1 = NULL, *m2 = NULL, *m3 = NULL;
+	if (iamw_pattern_compile(&p_off, pat, plen, cflags | IAMW_COMPILE_NO_PREFILTER, &err) !=
+	    IAMW_OK)
+		fail("compiles only with the prefilter", pat, plen, ev, elen, IAMW_OK, err.code);
+	if (iamw_match_new(&m1) != IAMW_OK || iamw_match_new(&m2) != IAMW_OK ||
+	    iamw_match_new(&m3) != IAMW_OK)
 		goto out_match;
 	if (flags & 2) {
 		iamw_match_set_max_event_size(m1, 64);
 		iamw_match_set_max_event_size(m2, 64);
+		iamw_match_set_max_event_size(m3, 64);
 	}
 
 	int rt = iamw_pattern_match_text(p, ev, elen, m1);
 	check_rc(rt);
 	check_values(m1, rt);
+
+	int ro = iamw_pattern_match_text(p_off, ev, elen, m3);
+	check_rc(ro);
+	check_values(m3, ro);
+	if (ro != rt)
+		fail("match_text with and without IAMW_COMPILE_NO_PREFILTER differ", pat, plen, ev,
+		     elen, rt, ro);
+	if (!iamw_test_same_values(m1, m3))
+		fail("IAMW_COMPILE_NO_PREFILTER extracts different values", pat, plen, ev, elen, rt,
+		     ro);
 
 	if ((flags & 4) && !(flags & 2)) {
 		int rn = iamw_pattern_match_text(p, ev, elen, NULL);
@@ -157,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (exact) {
 			if (rj != rt)
 				fail("match_text and match_json differ", pat, plen, ev, elen, rt, rj);
-			if (!same_values(m1, m2))
+			if (!iamw_test_same_values(m1, m2))
 				fail("match_text and match_json extract different values", pat, plen, ev,
 				     elen, rt, rj);
 		}
@@ -178,7 +183,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out_match:
 	iamw_match_free(m1);
 	iamw_match_free(m2);
+	iamw_match_free(m3);
 	iamw_pattern_free(p);
+	iamw_pattern_free(p_off);
 out:
 	free(pat);
 	free(ev);
