@@ -244,6 +244,88 @@ static size_t next_structural(const char *s, size_t n, size_t i)
 	return n;
 }
 
+#if defined(__SSE2__)
+/* Bit k set when p[k] == c, for 64 bytes (f: the bytes to compare). */
+static uint64_t eq_mask64(const __m128i f[4], char c)
+{
+	const __m128i v = _mm_set1_epi8(c);
+	uint64_t m = 0;
+	for (int k = 0; k < 4; k++)
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(f[k], v)) << (16 * k);
+	return m;
+}
+
+/* Bit k: parity of the bits 0..k of x (which bytes lie inside strings). */
+static uint64_t prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+#endif
+
+/* i at '{' or '[': the index after the matching bracket, or NOT_FOUND.
+ * 64 bytes at a time while they hold no backslash: quotes give the string
+ * mask by prefix parity, and only brackets outside strings are visited. */
+static size_t skip_container(const char *s, size_t n, size_t i)
+{
+	size_t depth = 0;
+	int in_string = 0;
+#if defined(__SSE2__)
+	const __m128i b20 = _mm_set1_epi8(0x20);
+	while (n - i >= 64) {
+		__m128i x[4], f[4];
+		for (int k = 0; k < 4; k++) {
+			x[k] = _mm_loadu_si128((const __m128i *)(s + i + 16 * k));
+			f[k] = _mm_or_si128(x[k], b20); /* '[' ']' are '{' '}' without 0x20 */
+		}
+		if (eq_mask64(x, '\\'))
+			break; /* escapes: byte by byte from this block on */
+		uint64_t quotes = eq_mask64(x, '"');
+		uint64_t open = eq_mask64(f, '{'), close = eq_mask64(f, '}');
+		uint64_t inside = prefix_xor(quotes) ^ (in_string ? ~(uint64_t)0 : 0);
+		uint64_t brackets = (open | close) & ~inside;
+		while (brackets) {
+			unsigned k = (unsigned)__builtin_ctzll(brackets);
+			brackets &= brackets - 1;
+			if ((open >> k) & 1)
+				depth++;
+			else if (--depth == 0)
+				return i + k + 1;
+		}
+		in_string = (int)(inside >> 63);
+		i += 64;
+	}
+#endif
+	if (in_string) {
+		/* the string began in a block without backslashes: its body so far
+		 * holds no escape, so the scan may start at i */
+		i = skip_string(s, n, i - 1);
+		if (i == NOT_FOUND)
+			return NOT_FOUND;
+	}
+	while ((i = next_structural(s, n, i)) < n) {
+		char c = s[i];
+		if (c == '"') {
+			i = skip_string(s, n, i);
+			if (i == NOT_FOUND)
+				return NOT_FOUND;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			depth++;
+		} else if (--depth == 0) {
+			return i + 1;
+		}
+		i++;
+	}
+	return NOT_FOUND;
+}
+
 static size_t skip_value(const char *s, size_t n, size_t i)
 {
 	if (i >= n)
@@ -251,26 +333,8 @@ static size_t skip_value(const char *s, size_t n, size_t i)
 	char c = s[i];
 	if (c == '"')
 		return skip_string(s, n, i);
-	if (c == '{' || c == '[') {
-		size_t depth = 0;
-		while ((i = next_structural(s, n, i)) < n) {
-			c = s[i];
-			if (c == '"') {
-				i = skip_string(s, n, i);
-				if (i == NOT_FOUND)
-					return NOT_FOUND;
-				continue;
-			}
-			if (c == '{' || c == '[') {
-				depth++;
-			} else if (c == '}' || c == ']') {
-				if (--depth == 0)
-					return i + 1;
-			}
-			i++;
-		}
-		return NOT_FOUND;
-	}
+	if (c == '{' || c == '[')
+		return skip_container(s, n, i);
 	size_t j = i;
 	while (j < n && (unsigned char)s[j] > 32 && s[j] != ',' && s[j] != '}' && s[j] != ']')
 		j++;
