@@ -433,6 +433,76 @@ START_TEST(project_long_values)
 }
 END_TEST
 
+/* A random JSON value: containers nested up to depth 4, strings full of
+ * the bytes the scanner stops at (brackets, quotes, backslashes, control
+ * bytes, printed as escapes by cJSON). */
+static cJSON *random_value(rng *r, int depth, int escapes)
+{
+	size_t kind = rnd_below(r, depth >= 4 ? 3 : 5);
+	if (kind == 0)
+		return cJSON_CreateNumber((double)rnd_below(r, 100000) / 7.0);
+	if (kind == 1 || kind == 2) {
+		/* without escapes the 64-byte scan covers whole containers */
+		static const char with[] = "ab{}[]\",:\\ \n\t\x01xyz";
+		static const char without[] = "ab{}[],: xyz";
+		const char *alphabet = escapes ? with : without;
+		size_t na = escapes ? sizeof with - 1 : sizeof without - 1;
+		char str[200];
+		size_t n = rnd_below(r, sizeof str - 1);
+		for (size_t i = 0; i < n; i++)
+			str[i] = alphabet[rnd_below(r, na)];
+		str[n] = '\0';
+		return cJSON_CreateString(str);
+	}
+	cJSON *c = kind == 3 ? cJSON_CreateObject() : cJSON_CreateArray();
+	size_t members = rnd_below(r, 6);
+	for (size_t i = 0; i < members; i++) {
+		cJSON *v = random_value(r, depth + 1, escapes);
+		if (kind == 3) {
+			char key[16];
+			snprintf(key, sizeof key, "k%zu]", i);
+			cJSON_AddItemToObject(c, key, v);
+		} else {
+			cJSON_AddItemToArray(c, v);
+		}
+	}
+	return c;
+}
+
+/* Values as cJSON prints them, skipped by the 64-byte container scan and its
+ * byte-by-byte fallback: the member after them is found, and the value's
+ * own span is exactly its printed text. */
+START_TEST(project_random_containers)
+{
+	rng r = {0x5DEECE66DULL};
+	static char doc[1 << 16], out[1 << 16];
+	for (int round = 0; round < 4000; round++) {
+		cJSON *v = random_value(&r, 0, round % 2);
+		char *text = cJSON_PrintUnformatted(v);
+		ck_assert_ptr_nonnull(text);
+		size_t tl = strlen(text);
+		size_t pad = rnd_below(&r, 64);
+		int n = snprintf(doc, sizeof doc, "{\"%.*s\":1,\"x\":%s,\"a\":true}", (int)pad,
+		                 "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp",
+		                 text);
+		ck_assert(n > 0 && (size_t)n < sizeof doc);
+		iamw__pspan span;
+		ck_assert_msg(iamw__project_member(doc, (size_t)n, "a", &span) == 1, "%s", doc);
+		ck_assert_uint_eq(span.len, 4);
+		ck_assert_int_eq(memcmp(doc + span.off, "true", 4), 0);
+		ck_assert_int_eq(iamw__project_member(doc, (size_t)n, "x", &span), 1);
+		ck_assert_uint_eq(span.len, tl);
+		ck_assert_int_eq(memcmp(doc + span.off, text, tl), 0);
+		iamw__pname names[] = {{"a", 1, 1, NULL}, {"x", 1, 1, NULL}};
+		size_t ol;
+		ck_assert_int_eq(iamw__project(doc, (size_t)n, names, 2, out, sizeof out, &ol, NULL), 1);
+		ck_assert_uint_eq(ol, tl + 15); /* {"a":true,"x":...} */
+		cJSON_free(text);
+		cJSON_Delete(v);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ build */
 
 /* "a,b{c,d{e}}": names wanted whole, or with the members read inside. */
@@ -1945,6 +2015,7 @@ static Suite *projection_suite(void)
 	tcase_add_test(tc, project_early_stop);
 	tcase_add_test(tc, project_member);
 	tcase_add_test(tc, project_long_values);
+	tcase_add_test(tc, project_random_containers);
 	tcase_add_test(tc, projection_build);
 	tcase_add_test(tc, projection_decide_direct);
 	suite_add_tcase(s, tc);
