@@ -89,7 +89,8 @@ target("P3 time <= 1.15x floor's (all events IAM)", t[0] / t[1] if all(t) else N
 per_byte = [f(l, "median_s") / f(l, "bytes") for l in order if l.startswith("P5.libiamwatch.")]
 target("P5 time/byte flat within 2x (1 KB..256 KB)", max(per_byte) / min(per_byte) if per_byte else None, lambda v: v <= 2, "%.2fx")
 per_byte = [f(l, "median_s") / f(l, "bytes") for l in order if l.startswith("P5.naive.")]
-target("P5 naive path, same", max(per_byte) / min(per_byte) if per_byte else None, lambda v: v <= 2, "%.2fx")
+lines.append("| P5 naive path, same spread (no target: cJSON's cost per byte depends on the content) | %s | - |"
+             % ("%.2fx" % (max(per_byte) / min(per_byte)) if per_byte else "n/a"))
 t = f("P6.engine-advance", "median_s"), f("P2g.engine", "median_s")
 target("P6 <= +10% over P2", (t[0] / t[1] - 1) * 100 if all(t) else None, lambda v: v <= 10, "%+.1f%%")
 rss = f("P7.stream", "maxrss_kb")
