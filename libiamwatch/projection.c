@@ -8,8 +8,9 @@
  * is any byte <= 32 (cJSON's rule), strings end at the first unescaped
  * quote, containers end at their matching bracket, scalars end at a comma,
  * a bracket or whitespace. Text cJSON refuses may be projected any way at
- * all, because only a "no match" on the projection is trusted and such an
- * event cannot match on the full path either.
+ * all: such an event cannot match on the full path, a "no match" on the
+ * projection says the same, and a match on it only stands once the strict
+ * check (json_check.h) has shown that cJSON accepts the text after all.
  */
 #include <stdint.h>
 #include <string.h>
@@ -25,13 +26,6 @@
 #define PROJ_STACK_BYTES 4096
 
 /* ------------------------------------------------------------------ build */
-
-/* A name list; its entries may carry a sub-list (the members of an object
- * value that are read) or be wanted whole. */
-typedef struct plevel {
-	iamw__pname *names;
-	size_t n, cap;
-} plevel;
 
 static void level_clear(iamw__pname *names, size_t n)
 {
@@ -118,7 +112,7 @@ static int level_merge(iamw__pname **names, size_t *n, size_t *cap, const iamw__
 
 /* 1 when every selector under n starts with a property name (its path of
  * leading names added to the list), 0 when one does not, <0 on OOM. */
-static int collect(const iamw__node *n, plevel *lv)
+static int collect(const iamw__node *n, iamw__plevel *lv)
 {
 	if (n->kind == IAMW__NODE_AND || n->kind == IAMW__NODE_OR) {
 		for (size_t i = 0; i < n->n_kids; i++) {
@@ -146,7 +140,7 @@ int iamw__projection_build(iamw__projection **out, const iamw_pattern *p)
 	*out = NULL;
 	if (p->kind != IAMW_PATTERN_JSON || !p->root)
 		return IAMW_OK;
-	plevel lv = {NULL, 0, 0};
+	iamw__plevel lv = {NULL, 0, 0};
 	int r = collect(p->root, &lv);
 	if (r <= 0 || lv.n == 0) {
 		level_clear(lv.names, lv.n);
