@@ -459,7 +459,7 @@ static cJSON *random_value(rng *r, int depth, int escapes)
 	for (size_t i = 0; i < members; i++) {
 		cJSON *v = random_value(r, depth + 1, escapes);
 		if (kind == 3) {
-			char key[16];
+			char key[32];
 			snprintf(key, sizeof key, "k%zu]", i);
 			cJSON_AddItemToObject(c, key, v);
 		} else {
