@@ -361,6 +361,32 @@ static int grow(void **arr, size_t n, size_t add, size_t elem)
 	return IAMW_OK;
 }
 
+static int ref_is_constant(const iamw__ref *r)
+{
+	return r->kind == IAMW__REF_CONSTANT || r->kind == IAMW__REF_ACCOUNT ||
+	       r->kind == IAMW__REF_REGION;
+}
+
+/* Add a filter's value and dimension selectors to the projection: 1 when
+ * everything the filter takes from the event is then projected. */
+static int project_refs(iamw__projection_set *proj, size_t i, const iamw_metric_filter *f)
+{
+	const iamw__selector *sels[1 + IAMW__MF_MAX_DIMENSIONS];
+	size_t k = 0;
+	const iamw__ref *refs[1 + IAMW__MF_MAX_DIMENSIONS];
+	size_t n = 0;
+	refs[n++] = &f->value;
+	for (size_t d = 0; d < f->n_dimensions; d++)
+		refs[n++] = &f->dimensions[d];
+	for (size_t r = 0; r < n; r++) {
+		if (refs[r]->kind == IAMW__REF_SELECTOR)
+			sels[k++] = refs[r]->sel;
+		else if (!ref_is_constant(refs[r]))
+			return 0;
+	}
+	return iamw__projection_set_add_paths(proj, i, sels, k) == 1;
+}
+
 /* One literal scan over each event for all filters. Without it (no memory,
  * too many literals) every filter simply sees every event. */
 static void rebuild_prefilter(iamw_engine *e)
@@ -385,6 +411,10 @@ static void rebuild_prefilter(iamw_engine *e)
 		const char *time_name = e->time_source == IAMW_TIME_EVENT_TIME ? "eventTime" : NULL;
 		if (e->pf && iamw__projection_set_build(&e->proj, pats, e->n_filters, time_name))
 			e->proj = NULL;
+		/* Metric values and dimensions read from the event are projected
+		 * too, so that a decided filter needs no full parse. */
+		for (size_t i = 0; e->proj && i < e->n_filters; i++)
+			e->filters[i].proj_final = project_refs(e->proj, i, e->filters[i].f);
 	}
 	iamw__free(pats);
 }
@@ -621,27 +651,14 @@ static int event_time(const cJSON *tree, int64_t *out)
 	return cJSON_IsString(t) && iamw__parse_time_iso(t->valuestring, strlen(t->valuestring), out);
 }
 
-static int ref_is_constant(const iamw__ref *r)
-{
-	return r->kind == IAMW__REF_CONSTANT || r->kind == IAMW__REF_ACCOUNT ||
-	       r->kind == IAMW__REF_REGION;
-}
-
-/* Whether the filters that may still match take their value and
- * dimensions from anything but the event (the projection holds only what
- * their patterns read). */
+/* Whether the filters that may still match can be applied to the
+ * projection: their metric values and dimensions are constants or were
+ * projected with their patterns' members (rebuild_prefilter). */
 static int candidates_need_only_projection(const iamw_engine *e)
 {
-	for (size_t i = 0; i < e->n_filters; i++) {
-		if (!e->may[i])
-			continue;
-		const iamw_metric_filter *f = e->filters[i].f;
-		if (!ref_is_constant(&f->value))
+	for (size_t i = 0; i < e->n_filters; i++)
+		if (e->may[i] && !e->filters[i].proj_final)
 			return 0;
-		for (size_t d = 0; d < f->n_dimensions; d++)
-			if (!ref_is_constant(&f->dimensions[d]))
-				return 0;
-	}
 	return 1;
 }
 

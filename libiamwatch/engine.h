@@ -18,6 +18,7 @@ typedef struct iamw__filter_entry {
 	uint64_t matches;
 	uint64_t points;
 	uint64_t skipped;
+	int proj_final; /* a match on the projection can be applied there (engine.c) */
 } iamw__filter_entry;
 
 typedef struct iamw__alarm_entry {

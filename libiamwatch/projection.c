@@ -514,12 +514,12 @@ int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *c
 	if (!s->patterns)
 		goto oom;
 	s->n_patterns = n;
-	size_t cap = 0, projectable = 0;
+	size_t projectable = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!patterns[i] || !patterns[i]->projection)
 			continue;
-		if (iamw__projection_merge(&s->names, &s->n_names, &cap, patterns[i]->projection,
-		                           NULL))
+		if (iamw__projection_merge(&s->names, &s->n_names, &s->names_cap,
+		                           patterns[i]->projection, NULL))
 			goto oom;
 		s->patterns[i] = patterns[i];
 		projectable++;
@@ -537,7 +537,7 @@ int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *c
 	}
 	s->extra_index = -1;
 	if (extra && projectable) {
-		if (iamw__projection_merge(&s->names, &s->n_names, &cap, NULL, extra))
+		if (iamw__projection_merge(&s->names, &s->n_names, &s->names_cap, NULL, extra))
 			goto oom;
 		for (size_t j = 0; j < s->n_names; j++)
 			if (s->names[j].len == strlen(extra) &&
@@ -554,6 +554,53 @@ int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *c
 oom:
 	iamw__projection_set_free(s);
 	return IAMW_ENOMEM;
+}
+
+/* The leading property names of a selector (0: it starts otherwise). */
+static size_t name_run(const iamw__selector *sel)
+{
+	size_t r = 0;
+	while (sel && r < sel->n_steps && sel->steps[r].kind == IAMW__STEP_NAME &&
+	       !memchr(sel->steps[r].name, '\0', sel->steps[r].name_len))
+		r++;
+	return r;
+}
+
+static long name_index(const iamw__projection_set *s, const char *name, size_t len)
+{
+	for (size_t j = 0; j < s->n_names; j++)
+		if (s->names[j].len == len && memcmp(s->names[j].s, name, len) == 0)
+			return (long)j;
+	return -1;
+}
+
+int iamw__projection_set_add_paths(iamw__projection_set *s, size_t i,
+                                   const iamw__selector *const *sels, size_t k)
+{
+	if (i >= s->n_patterns || !s->patterns[i])
+		return 0;
+	/* all or nothing: check first, then add */
+	size_t new_names = 0;
+	for (size_t a = 0; a < k; a++) {
+		if (!name_run(sels[a]))
+			return 0;
+		const iamw__step *first = &sels[a]->steps[0];
+		int seen = name_index(s, first->name, first->name_len) >= 0;
+		for (size_t b = 0; b < a && !seen; b++)
+			seen = sels[b]->steps[0].name_len == first->name_len &&
+			       memcmp(sels[b]->steps[0].name, first->name, first->name_len) == 0;
+		new_names += !seen;
+	}
+	if (s->n_names + new_names > IAMW__PROJECTION_MAX_NAMES)
+		return 0;
+	for (size_t a = 0; a < k; a++) {
+		if (add_path(&s->names, &s->n_names, &s->names_cap, sels[a]->steps,
+		             name_run(sels[a])))
+			return IAMW_ENOMEM;
+		const iamw__step *first = &sels[a]->steps[0];
+		s->masks[i] |= (uint64_t)1 << name_index(s, first->name, first->name_len);
+	}
+	return 1;
 }
 
 void iamw__projection_set_free(iamw__projection_set *s)

@@ -104,6 +104,7 @@ typedef struct iamw__projection_set {
 	size_t n_names;
 	const iamw_pattern **patterns; /* NULL where a pattern has no projection */
 	uint64_t *masks;               /* per pattern: the names it reads (bits) */
+	size_t names_cap;
 	size_t n_patterns;
 	long extra_index; /* index of the extra name in names, or -1 */
 } iamw__projection_set;
@@ -114,6 +115,15 @@ typedef struct iamw__projection_set {
 int iamw__projection_set_build(iamw__projection_set **out, const iamw_pattern *const *patterns,
                                size_t n, const char *extra);
 void iamw__projection_set_free(iamw__projection_set *s);
+
+/* Also copy, for pattern i, the members that the selectors sels[0..k) read
+ * (a metric filter's value and dimensions), so that they resolve on the
+ * projection as on the event. Returns 1 when they were added, 0 when some
+ * selector does not start with a property name, pattern i has no
+ * projection, or the names would be too many (the set is then unchanged),
+ * or IAMW_ENOMEM. */
+int iamw__projection_set_add_paths(iamw__projection_set *s, size_t i,
+                                   const iamw__selector *const *sels, size_t k);
 
 /* may[i] (count of them set) says which patterns may match text; clear
  * those the projection proves cannot. buf (cap bytes, at least len + 1 to
