@@ -676,23 +676,23 @@ class TestCrashSafety(ScanCase):
 
     def test_kill_at_random_moments(self):
         rng = random.Random(20240730)
-        span = max(self.ref_seconds, 0.5)
         for attempt in range(3):
             for name in ("S", "O"):
                 if os.path.exists(self.path(name)):
                     os.unlink(self.path(name))
             proc = self.start()
-            time.sleep(rng.uniform(0.05, span))
+            time.sleep(rng.uniform(0.05, 1.0) * self.ref_seconds)
             self.kill(proc)
             self.check(self.finish())
 
     def test_kill_repeatedly(self):
+        # kill moments scale with the measured run time: a fixed floor of
+        # 0.2 s let a fast machine finish before the first kill
         rng = random.Random(7)
-        span = max(self.ref_seconds, 0.5)
         kills = 0
         for _ in range(6):
             proc = self.start()
-            time.sleep(rng.uniform(0.2, span * 0.8))
+            time.sleep(rng.uniform(0.1, 0.8) * self.ref_seconds)
             if proc.poll() is not None:
                 proc.communicate()
                 break
