@@ -293,6 +293,15 @@ START_TEST(event_nul_and_invalid_utf8)
 	static const char nul_json[] = "{\"a\":\"x\0y\",\"b\":1}";
 	ck_assert_int_eq(match("{ $.b = 1 }", nul_json, sizeof nul_json - 1), 1);
 	ck_assert_int_eq(match("{ $.b = 1 }", "{\"a\":\"x\ny\",\"b\":1}", IAMW_NUL_TERMINATED), 1);
+	/* F-5: the string holding the raw NUL compares with its full length,
+	 * as a \u0000 one does (it is not "x"); a key holding one is looked up
+	 * up to the NUL, as cJSON stores it. Fast path and full path agree. */
+	ck_assert_int_eq(match("{ $.a = \"x\" }", nul_json, sizeof nul_json - 1), 0);
+	ck_assert_int_eq(match("{ $.a = \"x*\" }", nul_json, sizeof nul_json - 1), 1);
+	ck_assert_int_eq(match("{ $.a = \"*y\" }", nul_json, sizeof nul_json - 1), 1);
+	ck_assert_int_eq(match("{ $.a != \"x\" }", nul_json, sizeof nul_json - 1), 1);
+	static const char nul_key[] = "{\"a\0z\":1}";
+	ck_assert_int_eq(match("{ $.a = 1 }", nul_key, sizeof nul_key - 1), 1);
 	/* A NUL after the object: trailing bytes, so not one JSON object. */
 	ck_assert_int_eq(match("{ $.a = 1 }", "{\"a\":1}\0{\"b\":1}", 15), 0);
 	int r;
