@@ -833,7 +833,7 @@ static int run_match(const iamw_pattern *p, const cJSON *tree, int have_tree, co
 		return 0;
 	}
 	/* JSON patterns: evaluate the few members the pattern reads first
-	 * (projection.h); only a possible match pays for the full parse. */
+	 * (projection.h); the full parse is left for what that cannot settle. */
 	if (!have_tree && p->projection &&
 	    raw_len <= (m ? m->max_event : IAMW_DEFAULT_MAX_EVENT_SIZE)) {
 		int d = iamw__projection_decide(p, raw, raw_len);

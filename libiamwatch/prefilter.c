@@ -743,7 +743,7 @@ struct iamw__prefilter_set {
 	char *lit_bytes;     /* copies of the literals */
 	uint32_t *lit_off;   /* n_ids_lits + 1 */
 	uint8_t *lit_anchor; /* offset of the anchor pair in each literal */
-	/* Nibble tables for a 16-bytes-at-a-time pair filter (SSSE3 pshufb):
+	/* Nibble tables for a 16/32-bytes-at-a-time filter (SSSE3/AVX2 pshufb):
 	 * the anchors are split into 8 buckets; a position passes when the
 	 * nibbles of it and the next two bytes allow a common bucket.
 	 * Positions that pass are checked against bg_bits exactly. */

@@ -78,9 +78,11 @@ int iamw__projection_merge(iamw__pname **names, size_t *n, size_t *cap, const ia
 /* Scan the object in text[0..len) for the first member named names[i]
  * (for every i), and write {"name":value,...} with the members found into
  * out[0..cap). spans (k entries, may be NULL) receive where each value
- * lies in text. Returns 1 when projected (*out_len set), 0 when the text
- * cannot be projected: not an object, a key with an escape or a control
- * byte, broken structure, or a projection longer than cap. */
+ * lies in text. Names with a sub-list are projected into (see
+ * iamw__pname). Returns 1 when projected (*out_len set), 0 when the text
+ * cannot be projected: not an object, a raw NUL byte anywhere, a key with
+ * an escape or a control byte, broken structure, or a projection longer
+ * than cap (len + 2 always suffices). */
 int iamw__project(const char *text, size_t len, const iamw__pname *names, size_t k, char *out,
                   size_t cap, size_t *out_len, iamw__pspan *spans);
 
