@@ -22,8 +22,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "json_check.h"
-#include "match.h"
+#include "common/json_check.h"
+#include "match/eval.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

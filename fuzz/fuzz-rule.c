@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "composite.h"
-#include "iamw-private.h"
+#include "alarms/composite.h"
+#include "common/private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The shared library exports exactly the functions the public header
-declares with IAMW_API: nothing else leaks (libiamwatch.sym keeps internals
-local), and nothing declared is missing."""
+"""The shared library exports exactly the functions the public headers
+(include/iamwatch.h and include/iamwatch/*.h) declare with IAMW_API: nothing
+else leaks (libiamwatch.sym keeps internals local), and nothing declared is
+missing."""
+import glob
+import os
 import re
 import subprocess
 import sys
 
-lib, header = sys.argv[1], sys.argv[2]
+lib, include_dir = sys.argv[1], sys.argv[2]
 out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True, capture_output=True,
                      text=True).stdout
 exported = {line.split()[-1].split("@")[0] for line in out.splitlines()
             if line.split()[-2] in ("T", "D", "B")}
-text = open(header, encoding="utf-8").read()
+headers = [os.path.join(include_dir, "iamwatch.h")] + sorted(
+    glob.glob(os.path.join(include_dir, "iamwatch", "*.h")))
+text = "".join(open(h, encoding="utf-8").read() for h in headers)
 declared = set(re.findall(r"IAMW_API[^;(]*?\b(iamw_\w+)\s*\(", text, re.S))
 leaked = sorted(s for s in exported if not s.startswith("iamw_"))
 missing = sorted(declared - exported)

@@ -14,8 +14,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "aggregator.h"
-#include "stats.h"
+#include "metrics/aggregator.h"
+#include "metrics/stats.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -317,6 +317,8 @@ START_TEST(parse_statistics)
 	                             "Maximum",
 	                             "p0",
 	                             "p100",
+	                             "p05",
+	                             "tm05",
 	                             "p99.9",
 	                             "p0.0",
 	                             "p95.0123456789",
@@ -346,7 +348,6 @@ START_TEST(parse_statistics)
 	                            "p95.",
 	                            "p.5",
 	                            "p-1",
-	                            "p05",
 	                            "p95.01234567891",
 	                            "p 95",
 	                            "TM90",

@@ -15,8 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "alarm_eval.h"
-#include "iamw-private.h"
+#include "alarms/alarm_eval.h"
+#include "metrics/stats.h"
+#include "common/private.h"
 
 #define MAX_SLOTS 16
 #define MINUTE 60000
@@ -1088,24 +1089,49 @@ START_TEST(test_extended_statistic_syntax)
 		{"TM(150:1000)", 1, 0}, {"TC(0.005:0.030)", 1, 0}, {"TM(10%:1000)", 0, 0},
 		{"TM(90%:10%)", 0, 0},  {"TM(10%:90%", 0, 0},   {"TM(10%:90%)x", 0, 0},
 		{"tm(10%:90%)", 0, 0},  {"XX(1:2)", 0, 0},      {"", 0, 0},
+		{"p05", 1, 1},          {"tm05", 1, 1},         {"p005.5", 1, 1},
+		{"p0100.1", 0, 0},      {"Sum", 1, 0},          {"TM(09%:90%)", 1, 0},
+		{"TM(010%:090%)", 1, 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		iamw__xstat x;
-		int p = iamw__extended_statistic_parse(cases[i].s, &x);
+		/* one parser (metrics/stats.c) decides what parses ... */
+		iamw__stat_spec x;
+		int p = iamw__stat_parse(cases[i].s, &x) == IAMW_OK;
 		ck_assert_msg(p == cases[i].parses, "'%s' parse %d", cases[i].s, p);
-		if (p)
-			ck_assert_msg(iamw__extended_statistic_alarm_ok(&x) == cases[i].alarm_ok,
-			              "'%s' alarm_ok", cases[i].s);
+		/* ... and alarm validation accepts a subset of it */
+		iamw__metric_alarm_def d = mkdef(1, 1, 1, IAMW_CMP_GE, 1, IAMW_MISSING_MISSING);
+		d.name = (char *)"a";
+		d.metric_name = (char *)"m";
+		d.metric_namespace = (char *)"ns";
+		d.statistic = IAMW_STAT_EXTENDED;
+		d.extended_statistic = (char *)cases[i].s;
+		d.period_s = 300;
+		iamw_error err;
+		int ok = iamw__metric_alarm_def_validate(&d, &err) == IAMW_OK;
+		ck_assert_msg(ok == cases[i].alarm_ok, "'%s' accepted by alarms: %d (%s)", cases[i].s, ok,
+		              err.text);
 	}
-	iamw__xstat x;
-	ck_assert(iamw__extended_statistic_parse("p99.9", &x));
-	ck_assert_int_eq(x.kind, IAMW__XSTAT_PERCENTILE);
-	ck_assert_int_eq(x.percentile_e10, INT64_C(999000000000));
-	ck_assert(iamw__extended_statistic_parse("TM(10%:90%)", &x));
-	ck_assert(x.has_lower && x.has_upper && x.bounds_percent && x.lower == 10 && x.upper == 90);
-	ck_assert(iamw__extended_statistic_parse("PR(:300)", &x));
-	ck_assert(!x.has_lower && x.has_upper && !x.bounds_percent && x.upper == 300);
-	ck_assert_int_eq(iamw__extended_statistic_parse(NULL, &x), 0);
+	iamw__stat_spec x;
+	ck_assert_int_eq(iamw__stat_parse("p99.9", &x), IAMW_OK);
+	ck_assert_int_eq(x.kind, IAMW__STAT_PERCENTILE);
+	ck_assert_int_eq(x.upper_pct, INT64_C(999000000000));
+	ck_assert_int_eq(iamw__stat_parse("TM(10%:90%)", &x), IAMW_OK);
+	ck_assert(x.has_lower && x.has_upper && x.percent && x.lower == 10 && x.upper == 90);
+	ck_assert(!x.short_form);
+	ck_assert_int_eq(iamw__stat_parse("PR(:300)", &x), IAMW_OK);
+	ck_assert(!x.has_lower && x.has_upper && !x.percent && x.upper == 300);
+	ck_assert_int_eq(iamw__stat_parse(NULL, &x), IAMW_EINVAL);
+	/* leading zeros spell the same number (docs/semantics.md M-12) */
+	ck_assert_int_eq(iamw__stat_parse("p05", &x), IAMW_OK);
+	ck_assert_int_eq(x.upper_pct, 5 * IAMW__PCT_SCALE);
+	ck_assert(x.short_form);
+	ck_assert_int_eq(iamw__stat_parse("tm05", &x), IAMW_OK);
+	ck_assert_int_eq(x.kind, IAMW__STAT_TM);
+	ck_assert_int_eq(x.upper_pct, 5 * IAMW__PCT_SCALE);
+	ck_assert_int_eq(iamw__stat_parse("p000.5", &x), IAMW_OK);
+	ck_assert_int_eq(x.upper_pct, IAMW__PCT_SCALE / 2);
+	ck_assert_int_eq(iamw__stat_parse("p0100", &x), IAMW_OK);
+	ck_assert_int_eq(x.upper_pct, IAMW__PCT_100);
 }
 END_TEST
 

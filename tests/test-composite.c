@@ -15,8 +15,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "composite.h"
-#include "iamw-private.h"
+#include "alarms/composite.h"
+#include "common/private.h"
 
 /* ------------------------------------------------------------ helpers */
 

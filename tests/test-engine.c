@@ -20,7 +20,9 @@
  * giving the same times.
  */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -477,6 +479,68 @@ START_TEST(values_dimensions_defaults)
 }
 END_TEST
 
+/* Every ExtendedStatistic form an alarm accepts loads, is computed by the
+ * same parser that validated it, and fires: 20 latencies 1..20 in one
+ * minute, threshold 0.5 (every statistic of them is above it), and the
+ * value the reason cites is the aggregator's value of that statistic. With
+ * a threshold no statistic reaches, nothing fires. */
+START_TEST(extended_statistics_fire)
+{
+	static const char *const stats[] = {
+	    "p5",   "p05",         "p0.5",        "p50",   "p99",        "p99.99",  "p100",
+	    "tm05", "tm90",        "tm99.5",      "IQM",   "TM(10%:90%)", "TM(25%:75%)",
+	    "wm90", "WM(10%:90%)", "tc90",        "tc05",  "TC(10%:90%)", "ts90",
+	    "TS(10%:90%)",         "PR(:300)",    "PR(5:300)",
+	};
+	const char *filter =
+	    "{\"filterName\":\"lat\",\"filterPattern\":\"{ $.latency = * }\",\"metricTransformations\":"
+	    "[{\"metricName\":\"Latency\",\"metricNamespace\":\"App\",\"metricValue\":\"$.latency\"}]}";
+	for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++) {
+		for (int high = 0; high < 2; high++) {
+			char alarm[512];
+			snprintf(alarm, sizeof alarm,
+			         "{\"AlarmName\":\"x\",\"MetricName\":\"Latency\",\"Namespace\":\"App\","
+			         "\"ExtendedStatistic\":\"%s\",\"Period\":60,\"EvaluationPeriods\":1,"
+			         "\"Threshold\":%s,\"ComparisonOperator\":\"GreaterThanOrEqualToThreshold\"}",
+			         stats[i], high ? "1e9" : "0.5");
+			const char *defs[] = {filter, alarm};
+			iamw_engine *e = engine_with(defs, 2);
+			recorder r = {0};
+			iamw_engine_set_notify_cb(e, record_cb, &r);
+			int64_t t0 = MS(10, 0, 0);
+			ck_assert_int_ge(iamw_engine_advance(e, t0), 0);
+			for (int k = 1; k <= 20; k++) {
+				char ev[64];
+				snprintf(ev, sizeof ev, "{\"latency\": %d}", k);
+				ck_assert_int_eq(iamw_engine_ingest_text(e, ev, IAMW_NUL_TERMINATED,
+				                                         t0 + k * 1000),
+				                 1);
+			}
+			ck_assert_int_ge(iamw_engine_advance(e, t0 + 2 * 60000), 0);
+			int alarmed = 0;
+			for (size_t k = 0; k < r.n; k++)
+				alarmed |= r.ev[k].to == IAMW_STATE_ALARM;
+			ck_assert_msg(alarmed == !high, "%s (threshold %s): alarmed %d", stats[i],
+			              high ? "1e9" : "0.5", alarmed);
+			if (!high) {
+				int found;
+				double v = get_stat(e, "App", "Latency", NULL, 0, t0, 60000, stats[i], &found);
+				ck_assert_msg(found == 1, "%s not computed", stats[i]);
+				size_t k = 0;
+				while (k < r.n && r.ev[k].to != IAMW_STATE_ALARM)
+					k++;
+				/* the reason's "1 datapoint [V (..)]" renders V in Java form; compare numerically */
+				const char *lb = strchr(r.ev[k].reason, '[');
+				ck_assert_ptr_nonnull(lb);
+				ck_assert_msg(fabs(strtod(lb + 1, NULL) - v) <= 1e-9 * fabs(v), "%s: reason %s, value %g",
+				              stats[i], r.ev[k].reason, v);
+			}
+			iamw_engine_free(e);
+		}
+	}
+}
+END_TEST
+
 START_TEST(composite_alarms)
 {
 	const char *defs[] = {CIS_44_FILTER, ALARM_JSON("A", "iam_changes_metric", "CISBenchmark", ""),
@@ -702,6 +766,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, metric_filter_validation);
 	tcase_add_test(tc, load_rules_all_or_nothing);
 	tcase_add_test(tc, values_dimensions_defaults);
+	tcase_add_test(tc, extended_statistics_fire);
 	tcase_add_test(tc, composite_alarms);
 	tcase_add_test(tc, public_aggregator);
 	tcase_add_test(tc, restore_rejects_bad_state);

@@ -33,8 +33,8 @@
 #include <zlib.h>
 
 #include "iamw-test.h"
-#include "json_check.h"
-#include "match.h"
+#include "common/json_check.h"
+#include "match/eval.h"
 
 /* ------------------------------------------------------------------ helpers */
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alarm_eval.h"
-#include "notify.h"
+#include "alarms/alarm_eval.h"
+#include "alarms/notify.h"
 
 /* ------------------------------------------------------------ fixtures */
 

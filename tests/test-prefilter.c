@@ -15,10 +15,10 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "ast.h"
+#include "lang/ast.h"
 #include "iamw-test.h"
-#include "match.h"
-#include "prefilter.h"
+#include "match/eval.h"
+#include "match/prefilter.h"
 
 /* The source tree: $IAMW_SOURCE_ROOT, else three levels above
  * $IAMW_RULES_DATA_DIR (tests/data/rules, set by tests/meson.build), else the

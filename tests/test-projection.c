@@ -53,11 +53,11 @@
 #define RUNNING_ON_VALGRIND 0
 #endif
 
-#include "ast.h"
+#include "lang/ast.h"
 #include "iamw-same-values.h"
 #include "iamw-test.h"
-#include "match.h"
-#include "projection.h"
+#include "match/eval.h"
+#include "match/projected.h"
 
 /* A string literal with its length (for texts holding NUL bytes). */
 #define LIT(s) s, sizeof(s) - 1

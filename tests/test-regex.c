@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iamw-private.h"
+#include "common/private.h"
 #include "iamw-test.h"
-#include "regex.h"
+#include "lang/regex.h"
 
 /* Compile the body re (no '%' delimiters), or fail the test. */
 static iamw__regex *compile_ok(const char *re)

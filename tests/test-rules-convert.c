@@ -17,8 +17,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "iamw-private.h"
-#include "rules_convert.h"
+#include "common/private.h"
+#include "formats/rules_convert.h"
 
 /* ------------------------------------------------------------ helpers */
 

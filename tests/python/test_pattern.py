@@ -30,12 +30,15 @@ class TestVersion(unittest.TestCase):
         L = iamwatch._ffi.lib()
         for name, _a, restype, _e in iamwatch._ffi.FUNCTIONS:
             self.assertIs(getattr(L, name).restype, restype, name)
-        header = os.path.join(U.ROOT, "include", "iamwatch.h")
-        if os.path.exists(header):
-            import re
-            with open(header) as f:
-                declared = set(re.findall(r"IAMW_API [^;]*?\b(iamw_\w+)\(", f.read()))
-            self.assertEqual(declared, {f[0] for f in iamwatch._ffi.FUNCTIONS})
+        # every function of the public headers is reachable from Python
+        import glob
+        import re
+        headers = [os.path.join(U.ROOT, "include", "iamwatch.h")] + sorted(
+            glob.glob(os.path.join(U.ROOT, "include", "iamwatch", "*.h")))
+        text = "".join(open(h, encoding="utf-8").read() for h in headers)
+        declared = set(re.findall(r"IAMW_API [^;]*?\b(iamw_\w+)\(", text))
+        self.assertGreater(len(declared), 70)
+        self.assertEqual(declared, {f[0] for f in iamwatch._ffi.FUNCTIONS})
 
     def test_strerror(self):
         self.assertEqual(iamwatch.status_name(Status.ESYNTAX), "ESYNTAX")
