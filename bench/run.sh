@@ -62,7 +62,7 @@ JQ1='select(.eventSource == "iam.amazonaws.com" and (.eventName | type == "strin
 TERMS='ERROR timeout'
 DELIM='[ts, ip, user, level = "ERROR", request = "*/admin*", ...]'
 REGEX='{ $.userIdentity.arn = %assumed-role/Admin[A-Za-z]*/% }'
-CIS="$ROOT/examples/iamwatch/rules/cis-7.0.json"
+CIS="$ROOT/libiamwatch/packs/rules/cis-7.0.json"
 
 RAW="$RES/raw.txt"
 : >"$RAW"

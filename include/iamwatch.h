@@ -37,5 +37,6 @@
 #include "iamwatch/pattern.h" /* filter patterns */
 #include "iamwatch/metrics.h" /* metric filters, alarm enumerations, aggregation */
 #include "iamwatch/engine.h"  /* filters -> metrics -> alarms -> notifications */
+#include "iamwatch/packs.h"   /* built-in rule packs */
 
 #endif /* IAMWATCH_H */

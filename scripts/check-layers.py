@@ -25,13 +25,13 @@ LAYERS = {
     "match": ["lang", "common"],
     "metrics": ["match", "lang", "common"],
     "alarms": ["metrics", "common"],
-    "engine": ["alarms", "metrics", "match", "lang", "common", "formats"],
+    "engine": ["alarms", "metrics", "match", "lang", "common", "formats", "packs"],
     "formats": ["common"],
     "packs": ["common"],
     "analysis": ["engine", "alarms", "metrics", "match", "lang", "common", "formats", "packs"],
 }
 # generated sources: object name -> the folder of their .re file
-GENERATED = {"lexer.c": "lang", "alarm_rule.c": "alarms"}
+GENERATED = {"lexer.c": "lang", "alarm_rule.c": "alarms", "packs_data.c": "packs"}
 
 
 def source_of(obj: str) -> str:
@@ -39,7 +39,8 @@ def source_of(obj: str) -> str:
     if base.endswith(".o"):
         base = base[:-2]
     if base.startswith("meson-generated_"):
-        name = base[len("meson-generated_"):]
+        name = base[len("meson-generated_"):].split("_", 1)[-1] if base.startswith(
+            "meson-generated_.._") else base[len("meson-generated_"):]
         return GENERATED.get(name, "?") + "/" + name
     folder, _, rest = base.partition("_")
     return folder + "/" + rest

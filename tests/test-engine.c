@@ -541,6 +541,51 @@ START_TEST(extended_statistics_fire)
 }
 END_TEST
 
+/* The built-in packs: listed in version order, "cis" is the newest, every
+ * pack loads into an engine with its definitions, unknown names are refused
+ * by name. */
+START_TEST(builtin_packs)
+{
+	size_t n = iamw_pack_count();
+	ck_assert_uint_eq(n, 10);
+	ck_assert_str_eq(iamw_pack_name(0), "cis@1.2");
+	ck_assert_str_eq(iamw_pack_name(n - 1), "iam-changes");
+	ck_assert_ptr_null(iamw_pack_name(n));
+	ck_assert_str_eq(iamw_pack_resolve("cis"), "cis@7.0");
+	ck_assert_str_eq(iamw_pack_resolve("cis@3.0"), "cis@3.0");
+	ck_assert_ptr_null(iamw_pack_resolve("cis@9.9"));
+	ck_assert_ptr_null(iamw_pack_resolve(NULL));
+	for (size_t i = 0; i < n; i++) {
+		const char *data;
+		size_t len;
+		ck_assert_int_eq(iamw_pack_get(iamw_pack_name(i), &data, &len), 1);
+		ck_assert_uint_eq(strlen(data), len);
+		cJSON *doc = cJSON_ParseWithLength(data, len);
+		ck_assert_ptr_nonnull(doc);
+		int filters = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "metricFilters"));
+		int alarms = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "metricAlarms"));
+		ck_assert_int_gt(filters, 0);
+		iamw_engine *e;
+		iamw_error err;
+		ck_assert_int_eq(iamw_engine_new(&e, NULL), IAMW_OK);
+		ck_assert_msg(iamw_engine_load_pack(e, iamw_pack_name(i), &err) == IAMW_OK, "%s: %s",
+		              iamw_pack_name(i), err.text);
+		ck_assert_uint_eq(iamw_engine_filter_count(e), (size_t)filters);
+		ck_assert_uint_eq(iamw_engine_alarm_count(e), (size_t)alarms);
+		iamw_engine_free(e);
+		cJSON_Delete(doc);
+	}
+	iamw_engine *e;
+	iamw_error err;
+	ck_assert_int_eq(iamw_engine_new(&e, NULL), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_load_pack(e, "cis@0.1", &err), IAMW_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.text, "cis@0.1"));
+	ck_assert_int_eq(iamw_engine_load_pack(e, "cis", &err), IAMW_OK);
+	ck_assert_int_eq(iamw_pack_get("nope", NULL, NULL), 0);
+	iamw_engine_free(e);
+}
+END_TEST
+
 START_TEST(composite_alarms)
 {
 	const char *defs[] = {CIS_44_FILTER, ALARM_JSON("A", "iam_changes_metric", "CISBenchmark", ""),
@@ -767,6 +812,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, load_rules_all_or_nothing);
 	tcase_add_test(tc, values_dimensions_defaults);
 	tcase_add_test(tc, extended_statistics_fire);
+	tcase_add_test(tc, builtin_packs);
 	tcase_add_test(tc, composite_alarms);
 	tcase_add_test(tc, public_aggregator);
 	tcase_add_test(tc, restore_rejects_bad_state);

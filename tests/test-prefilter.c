@@ -447,7 +447,7 @@ static void load_patterns(pattern_list *l)
 		add_pattern(l, extra_patterns[i], 0);
 	add_pattern(l, "{ $.eventSource = \"iam.amazonaws.com\" }", IAMW_COMPILE_JSON_EXTRACT);
 	char rules_dir[8192];
-	snprintf(rules_dir, sizeof rules_dir, "%s/examples/iamwatch/rules", IAMW_SOURCE_ROOT);
+	snprintf(rules_dir, sizeof rules_dir, "%s/libiamwatch/packs/rules", IAMW_SOURCE_ROOT);
 	DIR *d = opendir(rules_dir);
 	ck_assert_msg(d != NULL, "no rules dir under %s", IAMW_SOURCE_ROOT);
 	struct dirent *de;
@@ -455,7 +455,7 @@ static void load_patterns(pattern_list *l)
 		if (strstr(de->d_name, ".json") &&
 		    (strncmp(de->d_name, "cis-", 4) == 0 || strcmp(de->d_name, "iam-changes.json") == 0)) {
 			char path[8192];
-			snprintf(path, sizeof path, "%s/examples/iamwatch/rules/%s", IAMW_SOURCE_ROOT,
+			snprintf(path, sizeof path, "%s/libiamwatch/packs/rules/%s", IAMW_SOURCE_ROOT,
 			         de->d_name);
 			add_rule_file_patterns(l, path);
 		}

@@ -128,7 +128,7 @@ static const char *source_root(void)
 #endif
 }
 
-/* $IAMW_PACKS_DIR/file (examples/iamwatch/rules by default). */
+/* $IAMW_PACKS_DIR/file (libiamwatch/packs/rules by default). */
 static char *pack_path(const char *file)
 {
 	const char *dir = getenv("IAMW_PACKS_DIR");
@@ -136,7 +136,7 @@ static char *pack_path(const char *file)
 	if (dir)
 		snprintf(path, sizeof path, "%s/%s", dir, file);
 	else
-		snprintf(path, sizeof path, "%s/examples/iamwatch/rules/%s", source_root(), file);
+		snprintf(path, sizeof path, "%s/libiamwatch/packs/rules/%s", source_root(), file);
 	return path;
 }
 

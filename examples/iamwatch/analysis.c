@@ -162,7 +162,7 @@ void strset_free(strset *s)
 /* Calls fn for each non-comment line's words (up to 2). */
 static int each_line(const char *name, strset *first, strset *second, strset *prefixes)
 {
-	const struct embedded_file *f = knowledge_file(name);
+	const iamw__embedded *f = knowledge_file(name);
 	if (!f)
 		return -1;
 	const char *p = f->data, *end = f->data + f->len;

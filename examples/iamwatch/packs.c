@@ -9,17 +9,9 @@
 #include "cli.h"
 #include "packs.h"
 
-static const struct embedded_file *find_pack(const char *name)
+const iamw__embedded *knowledge_file(const char *name)
 {
-	for (const struct embedded_file *p = builtin_packs; p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			return p;
-	return NULL;
-}
-
-const struct embedded_file *knowledge_file(const char *name)
-{
-	for (const struct embedded_file *p = builtin_knowledge; p->name; p++)
+	for (const iamw__embedded *p = iamw__builtin_knowledge; p->name; p++)
 		if (strcmp(p->name, name) == 0)
 			return p;
 	return NULL;
@@ -28,23 +20,17 @@ const struct embedded_file *knowledge_file(const char *name)
 int rules_resolve(const char *arg, char **data, size_t *len, int *is_static, char *label,
                   size_t label_size, char *errmsg, size_t errsize)
 {
-	char name[64];
-	if (strcmp(arg, "cis") == 0)
-		snprintf(name, sizeof name, "cis@%s", CIS_DEFAULT_VERSION);
-	else
-		snprintf(name, sizeof name, "%s", arg);
-	const struct embedded_file *p = find_pack(name);
-	if (p) {
-		*data = (char *)p->data;
-		*len = p->len;
+	const char *d;
+	if (iamw_pack_get(arg, &d, len)) {
+		*data = (char *)d;
 		*is_static = 1;
-		snprintf(label, label_size, "%s", name);
+		snprintf(label, label_size, "%s", iamw_pack_resolve(arg));
 		return 0;
 	}
 	if (strncmp(arg, "cis@", 4) == 0 || strcmp(arg, "iam-changes") == 0) {
 		size_t o = (size_t)snprintf(errmsg, errsize, "unknown rule pack '%s'; built-in packs:", arg);
-		for (p = builtin_packs; p->name && o < errsize; p++)
-			o += (size_t)snprintf(errmsg + o, errsize - o, " %s", p->name);
+		for (size_t i = 0; i < iamw_pack_count() && o < errsize; i++)
+			o += (size_t)snprintf(errmsg + o, errsize - o, " %s", iamw_pack_name(i));
 		return -1;
 	}
 	*is_static = 0;

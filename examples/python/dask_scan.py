@@ -43,7 +43,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RULES_DIR = os.path.normpath(os.path.join(HERE, "..", "iamwatch", "rules"))
+RULES_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "libiamwatch", "packs", "rules"))
 MINUTE_MS = 60000
 
 

@@ -94,6 +94,17 @@ IAMW_API int iamw_engine_load_rules(iamw_engine *engine, const char *json, size_
                                     iamw_error *err);
 
 /**
+ * Load a built-in rule pack (iamwatch/packs.h) by name: "iam-changes",
+ * "cis" (the newest CIS version) or "cis@VERSION". The same as
+ * iamw_engine_load_rules() on the pack's document.
+ * @return IAMW_OK, IAMW_ENOTFOUND for an unknown name (err says which), or
+ *         what iamw_engine_load_rules() returns
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
+IAMW_API int iamw_engine_load_pack(iamw_engine *engine, const char *name, iamw_error *err);
+
+/**
  * Convert a rules file (rules document, CloudFormation template in JSON, or
  * `terraform show -json` output) into a rules document, resolving what
  * CloudFormation intrinsics can be resolved offline (Ref, Fn::Sub,

@@ -556,6 +556,19 @@ int iamw_engine_load_rules(iamw_engine *e, const char *json, size_t len, iamw_er
 	return rc;
 }
 
+int iamw_engine_load_pack(iamw_engine *e, const char *name, iamw_error *err)
+{
+	const char *data;
+	size_t len;
+	iamw__error_clear(err);
+	if (!e || !name)
+		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, "rules", "NULL argument");
+	if (!iamw_pack_get(name, &data, &len))
+		return iamw__error_set(err, IAMW_ENOTFOUND, IAMW_NO_OFFSET, 0, "rules",
+		                       "unknown rule pack '%.60s'", name);
+	return iamw_engine_load_rules(e, data, len, err);
+}
+
 int iamw_rules_normalize(const char *json, size_t len, const char *account_id, const char *region,
                          char **out, size_t *out_len, iamw_error *err)
 {

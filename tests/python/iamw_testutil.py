@@ -23,7 +23,7 @@ for _p in (BINDINGS, EXAMPLES):
 
 CORPUS_DIR = os.environ.get("IAMW_CORPUS_DIR", "/work/shared/data/cloudtrail")
 PROGRAM = os.environ.get("IAMWATCH_PROGRAM", os.path.join(ROOT, "build", "examples", "iamwatch"))
-RULES_DIR = os.path.join(ROOT, "examples", "iamwatch", "rules")
+RULES_DIR = os.path.join(ROOT, "libiamwatch", "packs", "rules")
 INVICTUS = os.path.join(CORPUS_DIR, "invictus_ir_aws_dataset_2023.ndjson.gz")
 STRATUS = os.path.join(CORPUS_DIR, "stratus_red_team_detonation_logs.ndjson.gz")
 

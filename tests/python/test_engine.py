@@ -280,3 +280,38 @@ class TestState(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestPacks(unittest.TestCase):
+    """The built-in packs come from the library, inside any install."""
+
+    def test_list_and_resolve(self):
+        names = iamwatch.packs()
+        self.assertIn("iam-changes", names)
+        self.assertIn("cis@7.0", names)
+        self.assertEqual(iamwatch.resolve_pack("cis"), "cis@7.0")
+        self.assertIsNone(iamwatch.resolve_pack("cis@0.1"))
+        doc = iamwatch.pack("cis@3.0")
+        self.assertEqual(doc["version"], "3.0")
+        self.assertTrue(doc["controls"])
+        with self.assertRaises(KeyError):
+            iamwatch.pack("nope")
+
+    def test_engine_by_pack_name(self):
+        with Engine(rules="iam-changes") as e:
+            self.assertEqual(len(e.filters()), len(iamwatch.pack("iam-changes")["metricFilters"]))
+        with Engine(rules=["iam-changes", "cis@3.0"]) as e:
+            n = len(iamwatch.pack("iam-changes")["metricFilters"]) + \
+                len(iamwatch.pack("cis@3.0")["metricFilters"])
+            self.assertEqual(len(e.filters()), n)
+        with Engine() as e:
+            with self.assertRaises(iamwatch.IamwatchError) as cm:
+                e.load_pack("cis@0.1")
+            self.assertEqual(cm.exception.code, iamwatch.Status.ENOTFOUND)
+
+    def test_engine_by_path(self):
+        import pathlib
+        path = pathlib.Path(U.RULES_DIR) / "iam-changes.json"
+        with Engine(rules=path) as a, Engine(rules=str(path)) as b, Engine(rules="iam-changes") as c:
+            self.assertEqual([f.name for f in a.filters()], [f.name for f in c.filters()])
+            self.assertEqual([f.name for f in b.filters()], [f.name for f in c.filters()])

@@ -51,6 +51,7 @@ __all__ = [
     "AlarmState", "TimeSource", "RenderFormat", "Engine", "EngineStats", "IngestReport",
     "FilterInfo", "AlarmInfo", "Notification",
     "NO_TIME", "DEFAULT_MAX_EVENT_SIZE",
+    "packs", "pack", "pack_text", "resolve_pack",
 ]
 
 __version__ = "%d.%d.%d" % BINDING_VERSION
@@ -105,6 +106,39 @@ def normalize_rules(rules: "JsonInput", *, account_id: Optional[str] = None,
                                 None if region is None else _bytes(region), byref(out), byref(n),
                                 byref(err))
     return json.loads(_take(out, n.value))
+
+
+# =================================================================== rule packs
+
+
+def packs() -> List[str]:
+    """The names of the built-in rule packs (``iam-changes``, ``cis@1.2`` ...
+    ``cis@7.0``), in the library's order. ``cis`` is an alias of the newest
+    CIS version (:func:`resolve_pack`)."""
+    L = _lib()
+    return [L.iamw_pack_name(i).decode() for i in range(L.iamw_pack_count())]
+
+
+def resolve_pack(name: str) -> Optional[str]:
+    """The canonical name a pack name selects (``"cis"`` -> ``"cis@7.0"``), or
+    ``None`` when ``name`` is no built-in pack."""
+    r = _lib().iamw_pack_resolve(_bytes(name))
+    return r.decode() if r is not None else None
+
+
+def pack(name: str) -> Dict[str, Any]:
+    """A built-in pack's rules document, parsed (``metricFilters``,
+    ``metricAlarms``, ``compositeAlarms``; CIS packs also ``version`` and
+    ``controls``). Raises :class:`KeyError` for an unknown name."""
+    return json.loads(pack_text(name))
+
+
+def pack_text(name: str) -> bytes:
+    """A built-in pack's rules document as the JSON bytes the library holds."""
+    data, n = c_void_p(), c_size_t()
+    if not _lib().iamw_pack_get(_bytes(name), byref(data), byref(n)):
+        raise KeyError("unknown rule pack %r; built-in packs: %s" % (name, ", ".join(packs())))
+    return ctypes.string_at(data.value, n.value)
 
 
 def _bytes(x) -> bytes:
@@ -871,7 +905,9 @@ class Engine(_Owner):
     (``iamw_engine``), fed events and driven by a caller-supplied clock.
     Mutable: one thread at a time.
 
-    ``rules`` is loaded with :meth:`load_rules` (a list loads several documents).
+    ``rules`` is loaded with :meth:`load`: a built-in pack name
+    (``Engine(rules="iam-changes")``), a rules document or file, or a list of
+    them (``Engine(rules=["iam-changes", "cis@3.0"])``).
     Notifications are queued for :meth:`notifications` (``queue=False`` turns
     the queue off) and passed to the callback set with :meth:`on_notification`.
     An exception raised by the callback is stored and re-raised when the C call
@@ -912,7 +948,7 @@ class Engine(_Owner):
         L.iamw_engine_set_notify_cb(h, self._cb, None)
         if rules is not None:
             for doc in (rules if isinstance(rules, (list, tuple)) else [rules]):
-                self.load_rules(doc)
+                self.load(doc)
 
     def close(self) -> None:
         """Free the engine; not allowed from inside a notification callback."""
@@ -944,6 +980,27 @@ class Engine(_Owner):
         name; all or nothing. Raises :class:`PatternError`/:class:`IamwatchError`
         with the offset into the text named by ``source``."""
         self._put(_lib().iamw_engine_load_rules, rules)
+
+    def load_pack(self, name: str) -> None:
+        """Load a built-in rule pack by name (``"iam-changes"``, ``"cis"``,
+        ``"cis@3.0"``; :func:`packs` lists them)."""
+        err = _T.Error()
+        _lib().iamw_engine_load_pack(self._handle(), _bytes(name), byref(err))
+
+    def load(self, rules: Union[JsonInput, os.PathLike]) -> None:
+        """Load rules from whatever names them: a built-in pack name, a rules
+        document, CloudFormation template or terraform JSON as text, bytes or
+        a parsed ``dict``, or the path of such a file (``str`` or
+        ``os.PathLike``). A ``str`` is a pack name when :func:`resolve_pack`
+        knows it, JSON text when it starts with ``{``, and a path otherwise."""
+        if isinstance(rules, os.PathLike):
+            self.load_rules_file(rules)
+        elif isinstance(rules, str) and resolve_pack(rules) is not None:
+            self.load_pack(rules)
+        elif isinstance(rules, str) and not rules.lstrip().startswith("{"):
+            self.load_rules_file(rules)
+        else:
+            self.load_rules(rules)
 
     def load_rules_file(self, path: Union[str, os.PathLike]) -> None:
         """:meth:`load_rules` with the contents of a file."""

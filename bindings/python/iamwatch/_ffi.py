@@ -12,7 +12,8 @@ Every :class:`OSError` met on the way is collected into one
 :class:`ImportError`. The library is loaded lazily, on the first call of
 :func:`lib`, and its major version is checked against the binding's.
 
-Every function of ``include/iamwatch.h`` is declared in :data:`FUNCTIONS`
+Every function of the public headers (``include/iamwatch.h`` and
+``include/iamwatch/*.h``) is declared in :data:`FUNCTIONS`
 as ``(name, argtypes, restype, errcheck)``; ``restype`` is set for every
 function (the ctypes default ``int`` would truncate pointers).
 """
@@ -293,6 +294,7 @@ FUNCTIONS = [
     ("iamw_engine_new", [POINTER(_E), POINTER(T.EngineOptions)], c_int, check_status),
     ("iamw_engine_free", [_E], None, None),
     ("iamw_engine_load_rules", [_E, c_char_p, c_size_t, _ERR], c_int, check_error),
+    ("iamw_engine_load_pack", [_E, c_char_p, _ERR], c_int, check_error),
     ("iamw_rules_normalize", [c_char_p, c_size_t, c_char_p, c_char_p, _OUTBUF, _S, _ERR], c_int,
      check_error),
     ("iamw_engine_put_metric_filter", [_E, c_char_p, c_size_t, _ERR], c_int, check_error),
@@ -333,6 +335,11 @@ FUNCTIONS = [
     ("iamw_notification_action", [_N, c_size_t], c_char_p, None),
     ("iamw_notification_render", [_N, c_int, _OUTBUF, _S], c_int, check_status),
     ("iamw_alarm_state_name", [c_int], c_char_p, None),
+    # built-in rule packs
+    ("iamw_pack_count", [], c_size_t, None),
+    ("iamw_pack_name", [c_size_t], c_char_p, None),
+    ("iamw_pack_resolve", [c_char_p], c_char_p, None),
+    ("iamw_pack_get", [c_char_p, POINTER(c_void_p), _S], c_int, None),
 ]
 
 # --------------------------------------------------------------- loading
