@@ -21,6 +21,7 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -586,6 +587,69 @@ START_TEST(builtin_packs)
 }
 END_TEST
 
+/* Engine options: a version-1 struct (which ends at flags) still works and
+ * replays without delay; version 2 defaults to CloudTrail's 300 s delay, so
+ * IAMW_INGEST_ADVANCE evaluates each minute only once events five minutes
+ * newer arrived. */
+START_TEST(options_versions_and_replay_delay)
+{
+	iamw_engine_options o;
+	ck_assert_int_eq(iamw_engine_options_init(&o, 3), IAMW_EINVAL);
+	ck_assert_int_eq(iamw_engine_options_init(&o, IAMW_ENGINE_OPTIONS_VERSION), IAMW_OK);
+	ck_assert_int_eq(o.replay_delay_ms, 300000);
+	/* a v1 caller's struct: nothing past flags may be read or written */
+	unsigned char v1[sizeof(iamw_engine_options)];
+	memset(v1, 0xA5, sizeof v1);
+	size_t v1_size = offsetof(iamw_engine_options, flags) + sizeof(uint32_t);
+	ck_assert_int_eq(iamw_engine_options_init((iamw_engine_options *)(void *)v1, 1), IAMW_OK);
+	for (size_t i = v1_size; i < sizeof v1; i++)
+		ck_assert_uint_eq(v1[i], 0xA5);
+	const char *ndjson = "{\"eventTime\":\"2023-07-10T10:00:30Z\",\"eventName\":\"CreateUser\","
+	                     "\"eventSource\":\"iam.amazonaws.com\"}\n"
+	                     "{\"eventTime\":\"2023-07-10T10:06:00Z\",\"eventName\":\"ListUsers\","
+	                     "\"eventSource\":\"iam.amazonaws.com\"}\n";
+	const char *alarm = "{\"AlarmName\":\"a\",\"MetricName\":\"IAMChangeCount\",\"Namespace\":"
+	                    "\"CloudTrailMetrics\",\"Statistic\":\"Sum\",\"Period\":60,"
+	                    "\"EvaluationPeriods\":1,\"Threshold\":1,\"ComparisonOperator\":"
+	                    "\"GreaterThanOrEqualToThreshold\",\"TreatMissingData\":\"notBreaching\"}";
+	for (int version = 1; version <= 2; version++) {
+		const void *opts = version == 1 ? (const void *)v1 : (const void *)&o;
+		const char *defs[] = {IAM_CHANGES_FILTER, alarm};
+		iamw_engine *e;
+		iamw_error err;
+		ck_assert_int_eq(iamw_engine_new(&e, opts), IAMW_OK);
+		for (size_t i = 0; i < 2; i++) {
+			int rc = i == 0 ? iamw_engine_put_metric_filter(e, defs[i], IAMW_NUL_TERMINATED, &err)
+			                : iamw_engine_put_metric_alarm(e, defs[i], IAMW_NUL_TERMINATED, &err);
+			ck_assert_int_eq(rc, IAMW_OK);
+		}
+		recorder r = {0};
+		iamw_engine_set_notify_cb(e, record_cb, &r);
+		iamw_ingest_report rep;
+		ck_assert_int_eq(iamw_engine_ingest_lines(e, ndjson, strlen(ndjson), IAMW_INGEST_ADVANCE,
+		                                          &rep),
+		                 IAMW_OK);
+		ck_assert_uint_eq(rep.events, 2);
+		ck_assert_uint_ge(r.n, 1);
+		if (version == 1) {
+			/* clock at 10:06: ALARM at 10:01, OK again at 10:02 */
+			ck_assert_int_eq(iamw_engine_clock(e), MS(10, 6, 0));
+			ck_assert_uint_ge(r.n, 2);
+			ck_assert_int_eq(r.ev[r.n - 1].to, IAMW_STATE_OK);
+		} else {
+			/* clock at 10:01: the 10:00 minute was just evaluated, nothing after */
+			ck_assert_int_eq(iamw_engine_clock(e), MS(10, 1, 0));
+			ck_assert_int_eq(r.ev[r.n - 1].to, IAMW_STATE_ALARM);
+			ck_assert_int_eq(r.ev[r.n - 1].at, MS(10, 1, 0));
+		}
+		iamw_engine_free(e);
+	}
+	o.replay_delay_ms = -1;
+	iamw_engine *bad;
+	ck_assert_int_eq(iamw_engine_new(&bad, &o), IAMW_EINVAL);
+}
+END_TEST
+
 START_TEST(composite_alarms)
 {
 	const char *defs[] = {CIS_44_FILTER, ALARM_JSON("A", "iam_changes_metric", "CISBenchmark", ""),
@@ -813,6 +877,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, values_dimensions_defaults);
 	tcase_add_test(tc, extended_statistics_fire);
 	tcase_add_test(tc, builtin_packs);
+	tcase_add_test(tc, options_versions_and_replay_delay);
 	tcase_add_test(tc, composite_alarms);
 	tcase_add_test(tc, public_aggregator);
 	tcase_add_test(tc, restore_rejects_bad_state);

@@ -53,6 +53,14 @@ typedef struct iamw_engine_options {
 	int64_t storage_period_ms;     /**< 0 = 60000; 10000 to allow 10/20/30 s alarm periods */
 	size_t max_dimension_sets;     /**< 0 = 1000 per metric */
 	uint32_t flags;                /**< IAMW_ENGINE_* flags */
+	/* version 2 */
+	int64_t replay_delay_ms;       /**< lateness window of a replay: IAMW_INGEST_ADVANCE
+	                                    advances the clock to the latest event time minus
+	                                    this, so that records up to this late still land
+	                                    in their data points. iamw_engine_options_init()
+	                                    sets 300000 (CloudTrail's delivery delay, the
+	                                    default of `iamwatch scan --delay`); version-1
+	                                    callers get 0. */
 } iamw_engine_options;
 
 /** Engine flags. */
@@ -61,9 +69,13 @@ enum {
 	 *  (for differential testing and benchmarks; results are identical). */
 	IAMW_ENGINE_NO_PREFILTER = 1u << 0
 };
-#define IAMW_ENGINE_OPTIONS_VERSION 1
+/** The current options version (2). Version-1 structs, which end before
+ *  replay_delay_ms, are still accepted. */
+#define IAMW_ENGINE_OPTIONS_VERSION 2
 
-/** Fill opts with the defaults (for FFI, which cannot expand macros). */
+/** Fill opts with the defaults for the given options version (1 or 2; for
+ *  FFI, which cannot expand macros). A version-1 struct is filled only up
+ *  to its last field. */
 IAMW_API int iamw_engine_options_init(iamw_engine_options *opts, unsigned version);
 
 /**
@@ -174,8 +186,9 @@ typedef struct iamw_ingest_report {
 
 /** Flags for iamw_engine_ingest_lines(). */
 enum {
-	/** After each event, advance the clock to the event's time (the replay
-	 *  of a time-ordered log, as `iamwatch scan` does). */
+	/** After each event, advance the clock to the latest event time minus
+	 *  the engine's replay_delay_ms (the replay of a log, as `iamwatch scan`
+	 *  does). */
 	IAMW_INGEST_ADVANCE = 1u << 0
 };
 

@@ -8,6 +8,7 @@
  * change reaches the host as a notification after the pass that made it.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -23,12 +24,27 @@
 
 /* ------------------------------------------------------------------ life cycle */
 
+/* Bytes of an options struct of each version: version 1 ended at flags. */
+static size_t options_size(unsigned version)
+{
+	switch (version) {
+	case 1: return offsetof(iamw_engine_options, flags) + sizeof(uint32_t);
+	case 2: return sizeof(iamw_engine_options);
+	default: return 0;
+	}
+}
+
 int iamw_engine_options_init(iamw_engine_options *opts, unsigned version)
 {
-	if (!opts || version != IAMW_ENGINE_OPTIONS_VERSION)
+	size_t size = options_size(version);
+	if (!opts || !size)
 		return IAMW_EINVAL;
-	memset(opts, 0, sizeof *opts);
-	opts->version = version;
+	iamw_engine_options full;
+	memset(&full, 0, sizeof full);
+	full.version = version;
+	if (version >= 2)
+		full.replay_delay_ms = 300000;
+	memcpy(opts, &full, size);
 	return IAMW_OK;
 }
 
@@ -81,9 +97,19 @@ int iamw_engine_new(iamw_engine **out, const iamw_engine_options *opts)
 	*out = NULL;
 	iamw_engine_options defaults;
 	iamw_engine_options_init(&defaults, IAMW_ENGINE_OPTIONS_VERSION);
-	if (!opts)
+	iamw_engine_options given;
+	if (opts) {
+		/* an older caller's struct is shorter: read only its fields */
+		size_t size = options_size(opts->version);
+		if (!size)
+			return IAMW_EINVAL;
+		memset(&given, 0, sizeof given);
+		memcpy(&given, opts, size);
+		opts = &given;
+	} else {
 		opts = &defaults;
-	if (opts->version != IAMW_ENGINE_OPTIONS_VERSION ||
+	}
+	if (opts->replay_delay_ms < 0 || opts->replay_delay_ms > (int64_t)7 * 86400000 ||
 	    (opts->flags & ~(uint32_t)IAMW_ENGINE_NO_PREFILTER) ||
 	    (opts->time_source != IAMW_TIME_EVENT_TIME && opts->time_source != IAMW_TIME_CALLER))
 		return IAMW_EINVAL;
@@ -102,6 +128,7 @@ int iamw_engine_new(iamw_engine **out, const iamw_engine_options *opts)
 	e->time_source = opts->time_source;
 	e->no_prefilter = (opts->flags & IAMW_ENGINE_NO_PREFILTER) != 0;
 	e->evaluation_range = opts->evaluation_range;
+	e->replay_delay_ms = opts->replay_delay_ms;
 	e->storage_period_ms = period;
 	e->tick_ms = period < 60000 ? period : 60000;
 	e->clock_ms = e->next_eval_ms = e->last_eval_ms = IAMW_NO_TIME;
@@ -854,8 +881,7 @@ int iamw_engine_ingest_lines(iamw_engine *e, const char *buf, size_t len, uint32
 			lead++;
 		if (lead == n)
 			continue;
-		int64_t t;
-		int r = ingest(e, NULL, 0, line, n, IAMW_NO_TIME, &t);
+		int r = ingest(e, NULL, 0, line, n, IAMW_NO_TIME, NULL);
 		if (r == IAMW_ENOMEM || r == IAMW_EBUSY) {
 			rc = r;
 			break;
@@ -871,7 +897,7 @@ int iamw_engine_ingest_lines(iamw_engine *e, const char *buf, size_t len, uint32
 		rep.events++;
 		rep.matches += (size_t)r;
 		if (flags & IAMW_INGEST_ADVANCE) {
-			r = iamw_engine_advance(e, t);
+			r = iamw_engine_advance(e, e->latest_event_ms - e->replay_delay_ms);
 			if (r < 0) {
 				rc = r;
 				break;

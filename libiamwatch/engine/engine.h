@@ -63,6 +63,7 @@ struct iamw_engine {
 	iamw__account account;
 	iamw_time_source time_source;
 	unsigned evaluation_range;
+	int64_t replay_delay_ms; /* IAMW_INGEST_ADVANCE: clock = latest event - this */
 	int64_t storage_period_ms;
 	int64_t tick_ms;
 
