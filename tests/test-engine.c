@@ -773,6 +773,192 @@ START_TEST(merge_equivalence)
 }
 END_TEST
 
+/* Partial engines merged with iamw_engine_merge_state() and replayed with
+ * iamw_engine_replay_clock() notify exactly as one time-ordered replay
+ * (ingest, advance to latest - delay, as `iamwatch scan`) of every record;
+ * merging refuses what it cannot reproduce and leaves the engine unchanged. */
+static void collect_replay(iamw_engine *e, recorder *r)
+{
+	iamw_engine_set_notify_cb(e, record_cb, r);
+}
+
+START_TEST(merge_state_and_replay_clock)
+{
+	lines l = invictus();
+	const char *defs[] = {CIS_44_FILTER, IAM_CHANGES_FILTER,
+	                      ALARM_JSON("cis44", "iam_changes_metric", "CISBenchmark", ""),
+	                      ALARM_JSON("iam", "IAMChangeCount", "CloudTrailMetrics",
+	                                 ",\"TreatMissingData\":\"notBreaching\"")};
+	/* the reference: a time-ordered replay with the default 300 s delay */
+	iamw_engine *ref = engine_with(defs, 4);
+	recorder want = {0};
+	collect_replay(ref, &want);
+	for (size_t i = 0; i < l.n; i++) {
+		ck_assert_int_ge(iamw_engine_ingest_text(ref, l.v[i], l.len[i], IAMW_NO_TIME), 0);
+		ck_assert_int_ge(iamw_engine_advance(ref, iamw_engine_latest_event_time(ref) - 300000), 0);
+	}
+	ck_assert_int_ge(iamw_engine_drain(ref), 0);
+	ck_assert_uint_gt(want.n, 2);
+	ck_assert_int_eq(iamw_engine_earliest_event_time(ref), line_time(l.v[0]));
+
+	iamw_engine *a = engine_with(defs, 4), *b = engine_with(defs, 4);
+	unsigned x = 2654435761u;
+	for (size_t i = 0; i < l.n; i++) {
+		x = x * 1103515245u + 12345u;
+		ck_assert_int_ge(iamw_engine_ingest_text((x >> 16) & 1 ? a : b, l.v[i], l.len[i],
+		                                         IAMW_NO_TIME),
+		                 0);
+	}
+	char *sa, *sb;
+	size_t la, lb;
+	ck_assert_int_eq(iamw_engine_save_state(a, &sa, &la), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_save_state(b, &sb, &lb), IAMW_OK);
+	for (int order = 0; order < 2; order++) {
+		iamw_engine *m = engine_with(defs, 4);
+		iamw_error err;
+		ck_assert_int_eq(iamw_engine_merge_state(m, order ? sb : sa, order ? lb : la, &err),
+		                 IAMW_OK);
+		ck_assert_int_eq(iamw_engine_merge_state(m, order ? sa : sb, order ? la : lb, &err),
+		                 IAMW_OK);
+		iamw_engine_stats st;
+		iamw_engine_get_stats(m, &st);
+		ck_assert_uint_eq(st.events, l.n);
+		ck_assert_int_eq(iamw_engine_earliest_event_time(m), line_time(l.v[0]));
+		ck_assert_int_eq(iamw_engine_latest_event_time(m), iamw_engine_latest_event_time(ref));
+		recorder got = {0};
+		collect_replay(m, &got);
+		ck_assert_int_eq(iamw_engine_replay_clock(m, IAMW_REPLAY_DRAIN), (int)got.n);
+		ck_assert_uint_eq(got.n, want.n);
+		for (size_t i = 0; i < want.n; i++) {
+			ck_assert_str_eq(got.ev[i].name, want.ev[i].name);
+			ck_assert_int_eq(got.ev[i].to, want.ev[i].to);
+			ck_assert_int_eq(got.ev[i].at, want.ev[i].at);
+			ck_assert_str_eq(got.ev[i].sns, want.ev[i].sns);
+		}
+		iamw_engine_free(m);
+	}
+	/* merge_aggregator: the same metric data as merge_state */
+	iamw_engine *c = engine_with(defs, 4), *m = engine_with(defs, 4);
+	ck_assert_int_eq(iamw_engine_merge_aggregator(c, iamw_engine_aggregator(a)), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_merge_aggregator(c, iamw_engine_aggregator(b)), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_merge_state(m, sa, la, NULL), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_merge_state(m, sb, lb, NULL), IAMW_OK);
+	char *x1, *x2;
+	ck_assert_int_eq(iamw_aggregator_save(iamw_engine_aggregator(c), &x1, NULL), IAMW_OK);
+	ck_assert_int_eq(iamw_aggregator_save(iamw_engine_aggregator(m), &x2, NULL), IAMW_OK);
+	ck_assert_str_eq(x1, x2);
+	iamw_free(x1);
+	iamw_free(x2);
+	iamw_aggregator *other;
+	ck_assert_int_eq(iamw_aggregator_new(&other, 10000, 0), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_merge_aggregator(c, other), IAMW_EINVAL); /* another period */
+	iamw_aggregator_free(other);
+	/* refusals leave the engine unchanged */
+	char *before, *after;
+	iamw_error err;
+	ck_assert_int_eq(iamw_engine_save_state(m, &before, NULL), IAMW_OK);
+	iamw_engine *advanced = engine_with(defs, 4);
+	ck_assert_int_ge(iamw_engine_ingest_text(advanced, l.v[0], l.len[0], IAMW_NO_TIME), 0);
+	ck_assert_int_ge(iamw_engine_advance(advanced, line_time(l.v[0])), 0);
+	char *sx;
+	ck_assert_int_eq(iamw_engine_save_state(advanced, &sx, NULL), IAMW_OK);
+	ck_assert_int_eq(iamw_engine_merge_state(m, sx, IAMW_NUL_TERMINATED, &err), IAMW_ESTATE);
+	ck_assert_ptr_nonnull(strstr(err.text, "clock"));
+	const char *one_filter[] = {IAM_CHANGES_FILTER};
+	iamw_engine *narrow = engine_with(one_filter, 1);
+	ck_assert_int_eq(iamw_engine_merge_state(narrow, sa, la, &err), IAMW_ESTATE);
+	ck_assert_ptr_nonnull(strstr(err.text, "iam_changes_metric"));
+	ck_assert_int_eq(iamw_engine_merge_state(m, "{\"format\":\"iamwatch-state\"", IAMW_NUL_TERMINATED,
+	                                         &err),
+	                 IAMW_ESTATE);
+	ck_assert_int_eq(iamw_engine_save_state(m, &after, NULL), IAMW_OK);
+	ck_assert_str_eq(before, after);
+	iamw_free(before);
+	iamw_free(after);
+	iamw_free(sx);
+	iamw_free(sa);
+	iamw_free(sb);
+	iamw_engine_free(narrow);
+	iamw_engine_free(advanced);
+	iamw_engine_free(c);
+	iamw_engine_free(m);
+	iamw_engine_free(a);
+	iamw_engine_free(b);
+	iamw_engine_free(ref);
+	free_lines(&l);
+}
+END_TEST
+
+/* A load error names the definition: origin, kind, name and where it is in
+ * a rules document, a CloudFormation template or terraform output. */
+START_TEST(load_errors_name_the_definition)
+{
+	static const struct {
+		const char *doc, *kind, *name, *path, *text;
+	} cases[] = {
+	    {"{\"metricFilters\":[" IAM_CHANGES_FILTER "],\"metricAlarms\":["
+	     ALARM_JSON("ok", "m", "ns", "") ",{\"AlarmName\":\"bad\",\"MetricName\":\"m\","
+	     "\"Namespace\":\"ns\",\"Statistic\":\"Sum\",\"Period\":7,\"EvaluationPeriods\":1,"
+	     "\"Threshold\":1,\"ComparisonOperator\":\"GreaterThanThreshold\"}]}",
+	     "metricAlarm", "bad", "metricAlarms[1]", "Period"},
+	    {"{\"metricFilters\":[{\"filterName\":\"f\",\"filterPattern\":\"{ $.a = }\","
+	     "\"metricTransformations\":[{\"metricName\":\"m\",\"metricNamespace\":\"ns\","
+	     "\"metricValue\":\"1\"}]}]}",
+	     "metricFilter", "f", "metricFilters[0]", ""},
+	    {"{\"Resources\":{\"Topic\":{\"Type\":\"AWS::SNS::Topic\"},\"GoodAlarm\":{\"Type\":"
+	     "\"AWS::CloudWatch::Alarm\",\"Properties\":{\"MetricName\":\"m\",\"Namespace\":\"ns\","
+	     "\"Statistic\":\"Sum\",\"Period\":300,\"EvaluationPeriods\":1,\"Threshold\":1,"
+	     "\"ComparisonOperator\":\"GreaterThanThreshold\"}},\"BadAlarm\":{\"Type\":"
+	     "\"AWS::CloudWatch::Alarm\",\"Properties\":{\"AlarmName\":\"named\",\"MetricName\":"
+	     "\"m\",\"Namespace\":\"ns\",\"Statistic\":\"Sum\",\"Period\":300,"
+	     "\"EvaluationPeriods\":0,\"Threshold\":1,\"ComparisonOperator\":"
+	     "\"GreaterThanThreshold\"}}}}",
+	     "metricAlarm", "named", "Resources.BadAlarm", "EvaluationPeriods"},
+	    {"{\"format_version\":\"1.0\",\"values\":{\"root_module\":{\"resources\":[{\"address\":"
+	     "\"aws_cloudwatch_metric_alarm.root\",\"mode\":\"managed\",\"type\":"
+	     "\"aws_cloudwatch_metric_alarm\",\"name\":\"root\",\"values\":{\"alarm_name\":\"r\","
+	     "\"metric_name\":\"m\",\"namespace\":\"ns\",\"statistic\":\"Sum\",\"period\":300,"
+	     "\"evaluation_periods\":1,\"threshold\":1,\"comparison_operator\":\"Sideways\"}}]}}}",
+	     "metricAlarm", "r", "aws_cloudwatch_metric_alarm.root", "ComparisonOperator"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		iamw_engine *e;
+		ck_assert_int_eq(iamw_engine_new(&e, NULL), IAMW_OK);
+		iamw_load_error le;
+		int rc = iamw_engine_load_rules_from(e, cases[i].doc, IAMW_NUL_TERMINATED, "rules.json",
+		                                     &le);
+		ck_assert_msg(rc < 0, "case %zu loaded", i);
+		ck_assert_int_eq(le.error.code, rc);
+		ck_assert_str_eq(le.origin, "rules.json");
+		ck_assert_str_eq(le.kind, cases[i].kind);
+		ck_assert_str_eq(le.name, cases[i].name);
+		ck_assert_str_eq(le.path, cases[i].path);
+		ck_assert_msg(strstr(le.error.text, cases[i].text), "case %zu: %s", i, le.error.text);
+		char line[1024];
+		size_t n = iamw_load_error_format(&le, line, sizeof line);
+		ck_assert_uint_eq(n, strlen(line));
+		ck_assert_ptr_nonnull(strstr(line, "rules.json: "));
+		ck_assert_ptr_nonnull(strstr(line, cases[i].path));
+		ck_assert_uint_eq(iamw_engine_alarm_count(e) + iamw_engine_filter_count(e), 0);
+		iamw_engine_free(e);
+	}
+	/* errors of the whole document name no definition */
+	iamw_engine *e;
+	ck_assert_int_eq(iamw_engine_new(&e, NULL), IAMW_OK);
+	iamw_load_error le;
+	ck_assert_int_eq(iamw_engine_load_rules_from(e, "{\"metricFilters\":", IAMW_NUL_TERMINATED,
+	                                             NULL, &le),
+	                 IAMW_EJSON);
+	ck_assert_str_eq(le.kind, "");
+	ck_assert_str_eq(le.origin, "");
+	ck_assert_int_eq(iamw_engine_load_rules_from(e, "{\"metricAlarms\":[]}", IAMW_NUL_TERMINATED,
+	                                             "x", &le),
+	                 IAMW_OK);
+	ck_assert_int_eq(le.error.code, IAMW_OK);
+	iamw_engine_free(e);
+}
+END_TEST
+
 START_TEST(public_aggregator)
 {
 	iamw_aggregator *a;
@@ -878,6 +1064,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, extended_statistics_fire);
 	tcase_add_test(tc, builtin_packs);
 	tcase_add_test(tc, options_versions_and_replay_delay);
+	tcase_add_test(tc, load_errors_name_the_definition);
 	tcase_add_test(tc, composite_alarms);
 	tcase_add_test(tc, public_aggregator);
 	tcase_add_test(tc, restore_rejects_bad_state);
@@ -888,6 +1075,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, replay_iam_changes_not_breaching);
 	tcase_add_test(tc, save_restore_continue);
 	tcase_add_test(tc, merge_equivalence);
+	tcase_add_test(tc, merge_state_and_replay_clock);
 	tcase_add_test(tc, prefilter_differential);
 	suite_add_tcase(s, tc);
 	return s;

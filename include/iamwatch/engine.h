@@ -105,6 +105,46 @@ IAMW_API void iamw_engine_free(iamw_engine *engine);
 IAMW_API int iamw_engine_load_rules(iamw_engine *engine, const char *json, size_t len,
                                     iamw_error *err);
 
+/** Room for names and locations in an iamw_load_error. */
+#define IAMW_LOAD_ERROR_FIELD_LEN 256
+
+/**
+ * A rules-loading failure, naming the definition it concerns. Caller-allocated.
+ */
+typedef struct iamw_load_error {
+	iamw_error error; /**< code, offset into the text error.source names, message */
+	char origin[IAMW_LOAD_ERROR_FIELD_LEN]; /**< the origin the caller gave (a file name), or "" */
+	char kind[32];    /**< "metricFilter", "metricAlarm", "compositeAlarm", or "" when the
+	                       error concerns the whole document */
+	char name[IAMW_LOAD_ERROR_FIELD_LEN];   /**< filterName / AlarmName, "" when unknown */
+	char path[IAMW_LOAD_ERROR_FIELD_LEN];   /**< where the definition is: "metricAlarms[2]" in a
+	                                             rules document, "Resources.<logical id>" in a
+	                                             CloudFormation template, the resource
+	                                             address in terraform output; "" for the
+	                                             whole document */
+} iamw_load_error;
+
+/**
+ * iamw_engine_load_rules() that says which definition failed: err receives
+ * the origin (e.g. the file name; may be NULL), the definition's kind, name
+ * and location, and the error itself (conversion errors of CloudFormation
+ * or terraform input name their resource in the message).
+ * Ownership: arguments are borrowed for the call; err is caller-allocated
+ * (may be NULL). Thread-safety: one thread at a time per engine; mutating
+ * calls from a callback: EBUSY.
+ */
+IAMW_API int iamw_engine_load_rules_from(iamw_engine *engine, const char *json, size_t len,
+                                         const char *origin, iamw_load_error *err);
+
+/**
+ * Render a load error on one line: "<origin>: <kind> '<name>' (<path>):
+ * <ESTATUS>: <message>" (parts that are empty are left out).
+ * @return the length of the full rendering (like snprintf); buf may be NULL
+ *         when size is 0. Ownership: writes into the caller's buffer.
+ * Thread-safety: reentrant.
+ */
+IAMW_API size_t iamw_load_error_format(const iamw_load_error *err, char *buf, size_t size);
+
 /**
  * Load a built-in rule pack (iamwatch/packs.h) by name: "iam-changes",
  * "cis" (the newest CIS version) or "cis@VERSION". The same as
@@ -224,6 +264,26 @@ IAMW_API int iamw_engine_advance(iamw_engine *engine, int64_t now_ms);
  */
 IAMW_API int iamw_engine_drain(iamw_engine *engine);
 
+/** Flags for iamw_engine_replay_clock(). */
+enum {
+	/** Then drain: let time run on until every alarm settled. */
+	IAMW_REPLAY_DRAIN = 1u << 0
+};
+
+/**
+ * Advance the clock over the events the engine holds as a time-ordered
+ * replay of them with IAMW_INGEST_ADVANCE would have: to the earliest event
+ * time minus replay_delay_ms (which starts the clock), then to the latest
+ * minus replay_delay_ms; with IAMW_REPLAY_DRAIN, then drain. After events
+ * were ingested without advancing, or partial engines were merged
+ * (iamw_engine_merge_state()), this gives the notifications of
+ * `iamwatch scan` over the same records in time order.
+ * @return the number of notifications delivered, or <0.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
+IAMW_API int iamw_engine_replay_clock(iamw_engine *engine, uint32_t flags);
+
 /**
  * The clock (IAMW_NO_TIME before the first advance) and the latest event time ingested.
  * Ownership: arguments are borrowed; returned names live until definitions change.
@@ -231,6 +291,16 @@ IAMW_API int iamw_engine_drain(iamw_engine *engine);
  */
 IAMW_API int64_t iamw_engine_clock(const iamw_engine *engine);
 IAMW_API int64_t iamw_engine_latest_event_time(const iamw_engine *engine);
+
+/**
+ * The earliest event time ingested (IAMW_NO_TIME before the first event),
+ * kept in the saved state and combined by iamw_engine_merge_state(). A
+ * replay that starts from merged data starts its clock here (minus the
+ * replay delay), as a time-ordered replay would have.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per engine.
+ */
+IAMW_API int64_t iamw_engine_earliest_event_time(const iamw_engine *engine);
 
 /** Current state of an alarm or composite alarm by name.
  *  @return 1 found, 0 unknown.
@@ -294,6 +364,37 @@ IAMW_API int iamw_engine_save_state(const iamw_engine *engine, char **out, size_
  */
 IAMW_API int iamw_engine_restore_state(iamw_engine *engine, const char *json, size_t len,
                                        iamw_error *err);
+
+/**
+ * Merge metric data points into the engine's aggregator (same storage
+ * period): the reduce step of a scan split across processes, for hosts that
+ * aggregate themselves. Event times and counters are not touched; see
+ * iamw_engine_merge_state() for whole partial engines.
+ * @return IAMW_OK, IAMW_EINVAL (NULL or another storage period), IAMW_EBUSY
+ *         from a callback, IAMW_ENOMEM (the engine is unchanged then)
+ * Ownership: agg is borrowed for the call.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
+IAMW_API int iamw_engine_merge_aggregator(iamw_engine *engine, const iamw_aggregator *agg);
+
+/**
+ * Merge the saved state of a partial engine into this one: its metric data
+ * (buckets and the minutes that saw events, so defaultValue comes out as
+ * one engine would have published it), its earliest and latest event times,
+ * and its counters (engine stats, per-filter matches by filter name). The
+ * reduce step of a scan split across workers (examples/python/dask_scan.py):
+ * each worker ingests its part into an engine holding the same rules
+ * without advancing the clock and saves its state; the host merges them
+ * into one engine, then advances from iamw_engine_earliest_event_time().
+ * Neither engine may have advanced its clock (alarm states depend on the
+ * order data arrived in, which no merge can reproduce): IAMW_ESTATE then,
+ * as for corrupt input or a filter the engine does not define. All or
+ * nothing: on error the engine is unchanged.
+ * Ownership: arguments are borrowed for the call.
+ * Thread-safety: one thread at a time per engine; mutating calls from a callback: EBUSY.
+ */
+IAMW_API int iamw_engine_merge_state(iamw_engine *engine, const char *json, size_t len,
+                                     iamw_error *err);
 
 /* Notifications (valid only during the callback) */
 

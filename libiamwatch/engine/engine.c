@@ -9,6 +9,7 @@
  */
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine.h"
@@ -133,6 +134,7 @@ int iamw_engine_new(iamw_engine **out, const iamw_engine_options *opts)
 	e->tick_ms = period < 60000 ? period : 60000;
 	e->clock_ms = e->next_eval_ms = e->last_eval_ms = IAMW_NO_TIME;
 	e->defaults_done_ms = e->latest_event_ms = e->last_prune_ms = IAMW_NO_TIME;
+	e->earliest_event_ms = IAMW_NO_TIME;
 	e->agg.owned = 0;
 	int rc = IAMW_ENOMEM;
 	if (e->account_id && e->region && iamw_match_new(&e->match) == IAMW_OK)
@@ -273,7 +275,23 @@ static int staged_alarm_known(const iamw_engine *e, const staged *s, const char 
 	return 0;
 }
 
-static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *err)
+/* Which definition a staging error concerns, for iamw_load_error. */
+typedef struct load_where {
+	const char *kind; /* "metricFilter", "metricAlarm", "compositeAlarm" or NULL */
+	const cJSON *def; /* its JSON, for the name */
+	const char *key;  /* its array in the rules document */
+	size_t index;
+} load_where;
+
+static void where_at(load_where *w, const char *kind, const char *key, size_t index,
+                     const cJSON *def)
+{
+	if (w)
+		*w = (load_where){kind, def, key, index};
+}
+
+static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *err,
+                 load_where *where)
 {
 	int rc;
 	const cJSON *mf = cJSON_GetObjectItemCaseSensitive(doc, "metricFilters");
@@ -285,6 +303,7 @@ static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *
 		return rc;
 	s->filters = p;
 	for (const cJSON *it = mf && cJSON_IsArray(mf) ? mf->child : NULL; it; it = it->next) {
+		where_at(where, "metricFilter", "metricFilters", s->n_filters, it);
 		if ((rc = iamw__metric_filter_from_cjson(&s->filters[s->n_filters], it, err)))
 			return rc;
 		s->n_filters++;
@@ -301,6 +320,7 @@ static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *
 	if (n && !(s->alarm_specs = iamw__calloc(n, sizeof *s->alarm_specs)))
 		return IAMW_ENOMEM;
 	for (const cJSON *it = ma && cJSON_IsArray(ma) ? ma->child : NULL; it; it = it->next) {
+		where_at(where, "metricAlarm", "metricAlarms", s->n_alarms, it);
 		iamw__metric_alarm_def *d = &s->alarms[s->n_alarms];
 		if ((rc = iamw__metric_alarm_def_from_json(it, d, err)))
 			return rc;
@@ -328,6 +348,7 @@ static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *
 	if (n && !(s->rules = iamw__calloc(n, sizeof *s->rules)))
 		return IAMW_ENOMEM;
 	for (const cJSON *it = ca && cJSON_IsArray(ca) ? ca->child : NULL; it; it = it->next) {
+		where_at(where, "compositeAlarm", "compositeAlarms", s->n_composites, it);
 		iamw__composite_alarm_def *d = &s->composites[s->n_composites];
 		if ((rc = iamw__composite_alarm_def_from_json(it, d, err)))
 			return rc;
@@ -349,6 +370,7 @@ static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *
 	 * composites together must not form a cycle. */
 	for (size_t i = 0; i < s->n_composites; i++) {
 		const iamw__rule *r = s->rules[i];
+		where_at(where, "compositeAlarm", "compositeAlarms", i, cJSON_GetArrayItem(ca, (int)i));
 		for (size_t k = 0; k < iamw__rule_ref_count(r); k++) {
 			const char *child = iamw__rule_ref_name(r, k);
 			if (!staged_alarm_known(e, s, child))
@@ -365,6 +387,7 @@ static int stage(const iamw_engine *e, const cJSON *doc, staged *s, iamw_error *
 			                       "'%.60s'",
 			                       s->composites[i].name, s->composites[i].actions_suppressor);
 	}
+	where_at(where, NULL, NULL, 0, NULL); /* a cycle concerns several composites */
 	size_t total = e->n_composites + s->n_composites;
 	if (total) {
 		iamw__rule_set_entry *set = iamw__calloc(total, sizeof *set);
@@ -519,9 +542,12 @@ static int commit(iamw_engine *e, staged *s)
 			c->def.configuration_updated_ms = e->clock_ms;
 		memset(&s->composites[i], 0, sizeof s->composites[i]);
 		s->rules[i] = NULL;
+		/* staging checked that the suppressor exists; an unknown one would
+		 * count as INSUFFICIENT_DATA */
 		iamw_alarm_state sup = IAMW_STATE_INSUFFICIENT_DATA;
-		if (c->def.actions_suppressor)
-			iamw_engine_alarm_state(e, c->def.actions_suppressor, &sup);
+		if (c->def.actions_suppressor &&
+		    iamw_engine_alarm_state(e, c->def.actions_suppressor, &sup) != 1)
+			sup = IAMW_STATE_INSUFFICIENT_DATA;
 		iamw__suppression_init(&c->sup, &c->def, sup);
 	}
 	s->n_filters = s->n_alarms = s->n_composites = 0;
@@ -536,11 +562,12 @@ static int commit(iamw_engine *e, staged *s)
 }
 
 
-static int load_doc(iamw_engine *e, const cJSON *doc, iamw_error *err)
+static int load_doc(iamw_engine *e, const cJSON *doc, iamw_error *err, load_where *where)
 {
 	staged s;
 	memset(&s, 0, sizeof s);
-	int rc = stage(e, doc, &s, err);
+	where_at(where, NULL, NULL, 0, NULL);
+	int rc = stage(e, doc, &s, err, where);
 	if (!rc)
 		rc = commit(e, &s);
 	if (rc == IAMW_ENOMEM)
@@ -577,10 +604,83 @@ int iamw_engine_load_rules(iamw_engine *e, const char *json, size_t len, iamw_er
 	iamw__rules_context ctx = {e->account.account_id, e->account.region};
 	rc = iamw__rules_normalize(doc, &ctx, &native, err);
 	if (!rc)
-		rc = load_doc(e, native, err);
+		rc = load_doc(e, native, err, NULL);
 	cJSON_Delete(native);
 	cJSON_Delete(doc);
 	return rc;
+}
+
+static void copy_text(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Name and locate the definition a load error concerns. */
+static void describe_where(iamw_load_error *le, const load_where *w, const cJSON *origins)
+{
+	if (!w->kind)
+		return;
+	copy_text(le->kind, sizeof le->kind, w->kind);
+	static const char *const name_keys[] = {"filterName", "AlarmName"};
+	for (size_t k = 0; k < 2 && w->def; k++) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(w->def, name_keys[k]);
+		if (cJSON_IsString(n) && n->valuestring)
+			copy_text(le->name, sizeof le->name, n->valuestring);
+	}
+	const cJSON *from = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(origins, w->key),
+	                                       (int)w->index);
+	if (cJSON_IsString(from) && from->valuestring)
+		copy_text(le->path, sizeof le->path, from->valuestring);
+	else
+		snprintf(le->path, sizeof le->path, "%s[%zu]", w->key, w->index);
+}
+
+int iamw_engine_load_rules_from(iamw_engine *e, const char *json, size_t len, const char *origin,
+                                iamw_load_error *le)
+{
+	iamw_error tmp, *err = le ? &le->error : &tmp;
+	if (le) {
+		memset(le, 0, sizeof *le);
+		copy_text(le->origin, sizeof le->origin, origin);
+	}
+	iamw__error_clear(err);
+	if (!e || !json)
+		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, "rules", "NULL argument");
+	if (e->in_callback)
+		return iamw__error_set(err, IAMW_EBUSY, IAMW_NO_OFFSET, 0, "rules",
+		                       "called from a notification callback");
+	cJSON *doc, *native = NULL, *origins = NULL;
+	int rc = parse_json_arg(json, len, "rules", &doc, err);
+	if (rc)
+		return rc;
+	iamw__rules_context ctx = {e->account.account_id, e->account.region};
+	load_where where;
+	memset(&where, 0, sizeof where);
+	rc = iamw__rules_normalize_ex(doc, &ctx, &native, &origins, err);
+	if (!rc)
+		rc = load_doc(e, native, err, &where);
+	if (rc && le)
+		describe_where(le, &where, origins);
+	cJSON_Delete(origins);
+	cJSON_Delete(native);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+size_t iamw_load_error_format(const iamw_load_error *le, char *buf, size_t size)
+{
+	if (!le)
+		return 0;
+	char head[1024] = "";
+	size_t n = 0;
+	if (le->origin[0])
+		n += (size_t)snprintf(head + n, sizeof head - n, "%s: ", le->origin);
+	if (le->kind[0] && n < sizeof head)
+		n += (size_t)snprintf(head + n, sizeof head - n, "%s '%s' (%s): ", le->kind, le->name,
+		                      le->path);
+	int total = snprintf(buf, size, "%s%s: %s", head, iamw_status_name(le->error.code),
+	                     le->error.text);
+	return total < 0 ? 0 : (size_t)total;
 }
 
 int iamw_engine_load_pack(iamw_engine *e, const char *name, iamw_error *err)
@@ -650,7 +750,7 @@ static int put_one(iamw_engine *e, const char *json, size_t len, const char *key
 	}
 	cJSON_AddItemToArray(arr, obj);
 	cJSON_AddItemToObject(doc, key, arr);
-	rc = load_doc(e, doc, err);
+	rc = load_doc(e, doc, err, NULL);
 	cJSON_Delete(doc);
 	return rc;
 }
@@ -803,6 +903,8 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 		e->stats.late++;
 	if (e->latest_event_ms == IAMW_NO_TIME || t > e->latest_event_ms)
 		e->latest_event_ms = t;
+	if (e->earliest_event_ms == IAMW_NO_TIME || t < e->earliest_event_ms)
+		e->earliest_event_ms = t;
 	e->quiet_pass_done = 0;
 	if (t_out)
 		*t_out = t;
@@ -1210,7 +1312,8 @@ static int pass(iamw_engine *e, int64_t now)
 		memset(&sr, 0, sizeof sr);
 		if (changed_at_of(e, c->def.actions_suppressor) == now) {
 			iamw_alarm_state s;
-			iamw_engine_alarm_state(e, c->def.actions_suppressor, &s);
+			if (iamw_engine_alarm_state(e, c->def.actions_suppressor, &s) != 1)
+				s = IAMW_STATE_INSUFFICIENT_DATA; /* cannot happen: staging checked it */
 			iamw__suppression_on_suppressor_change(&c->sup, s, now, &sr);
 		} else {
 			iamw__suppression_tick(&c->sup, now, &sr);
@@ -1332,6 +1435,37 @@ int iamw_engine_drain(iamw_engine *e)
 	return iamw_engine_advance(e, until);
 }
 
+int iamw_engine_replay_clock(iamw_engine *e, uint32_t flags)
+{
+	if (!e || (flags & ~(uint32_t)IAMW_REPLAY_DRAIN))
+		return IAMW_EINVAL;
+	if (e->in_callback)
+		return IAMW_EBUSY;
+	int total = 0;
+	if (e->earliest_event_ms != IAMW_NO_TIME) {
+		/* where a time-ordered replay set the clock after its first event,
+		 * then where it was after its last one; advancing in one step
+		 * evaluates every minute in between, as the replay did */
+		int64_t at[2] = {e->earliest_event_ms - e->replay_delay_ms,
+		                 e->latest_event_ms - e->replay_delay_ms};
+		for (int k = 0; k < 2; k++) {
+			if (e->clock_ms != IAMW_NO_TIME && at[k] <= e->clock_ms)
+				continue;
+			int r = iamw_engine_advance(e, at[k]);
+			if (r < 0)
+				return r;
+			total += r;
+		}
+	}
+	if (flags & IAMW_REPLAY_DRAIN) {
+		int r = iamw_engine_drain(e);
+		if (r < 0)
+			return r;
+		total += r;
+	}
+	return total;
+}
+
 /* ------------------------------------------------------------------ queries */
 
 int64_t iamw_engine_clock(const iamw_engine *e)
@@ -1342,6 +1476,23 @@ int64_t iamw_engine_clock(const iamw_engine *e)
 int64_t iamw_engine_latest_event_time(const iamw_engine *e)
 {
 	return e ? e->latest_event_ms : IAMW_NO_TIME;
+}
+
+int64_t iamw_engine_earliest_event_time(const iamw_engine *e)
+{
+	return e ? e->earliest_event_ms : IAMW_NO_TIME;
+}
+
+int iamw_engine_merge_aggregator(iamw_engine *e, const iamw_aggregator *agg)
+{
+	if (!e || !agg)
+		return IAMW_EINVAL;
+	if (e->in_callback)
+		return IAMW_EBUSY;
+	if (iamw__aggregator_period(agg->impl) != e->storage_period_ms)
+		return IAMW_EINVAL;
+	e->quiet_pass_done = 0; /* new data may change an alarm */
+	return iamw__aggregator_merge(e->agg.impl, agg->impl);
 }
 
 int iamw_engine_alarm_state(const iamw_engine *e, const char *name, iamw_alarm_state *out)

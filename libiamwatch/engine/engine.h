@@ -96,6 +96,7 @@ struct iamw_engine {
 	int64_t last_eval_ms;     /* last evaluation time done (IAMW_NO_TIME: none) */
 	int64_t defaults_done_ms; /* defaultValue emitted for minutes before this */
 	int64_t latest_event_ms;  /* IAMW_NO_TIME until an event is ingested */
+	int64_t earliest_event_ms; /* likewise: the oldest event time ingested */
 	int64_t last_prune_ms;
 	int quiet_pass_done;      /* a pass saw every range empty since the last change */
 

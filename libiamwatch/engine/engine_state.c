@@ -43,6 +43,7 @@ int iamw_engine_save_state(const iamw_engine *e, char **out, size_t *out_len)
 	add_time(&b, "lastEval", e->last_eval_ms, 1);
 	add_time(&b, "defaultsDone", e->defaults_done_ms, 1);
 	add_time(&b, "latestEvent", e->latest_event_ms, 1);
+	add_time(&b, "earliestEvent", e->earliest_event_ms, 1);
 	add_time(&b, "lastPrune", e->last_prune_ms, 1);
 	iamw__buf_addf(&b, ",\"quietPassDone\":%s", e->quiet_pass_done ? "true" : "false");
 	iamw__buf_addf(&b,
@@ -291,6 +292,7 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 	size_t n_as = 0, n_cs = 0;
 	iamw__aggregator *agg = NULL;
 	int64_t clock = 0, next_eval = 0, last_eval = 0, defaults_done = 0, latest = 0, last_prune = 0;
+	int64_t earliest = IAMW_NO_TIME;
 	int quiet = 0;
 	iamw_engine_stats stats;
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
@@ -312,6 +314,10 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 	    (rc = get_time(doc, "latestEvent", &latest, err)) ||
 	    (rc = get_time(doc, "lastPrune", &last_prune, err)) ||
 	    (rc = get_bool(doc, "quietPassDone", &quiet, err)))
+		goto out;
+	/* earliestEvent came later: states saved before it say nothing */
+	if (cJSON_GetObjectItemCaseSensitive(doc, "earliestEvent") &&
+	    (rc = get_time(doc, "earliestEvent", &earliest, err)))
 		goto out;
 	if ((clock == IAMW_NO_TIME) != (next_eval == IAMW_NO_TIME)) {
 		rc = bad(err, "clock and nextEval disagree");
@@ -406,6 +412,7 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 	e->last_eval_ms = last_eval;
 	e->defaults_done_ms = defaults_done;
 	e->latest_event_ms = latest;
+	e->earliest_event_ms = earliest;
 	e->last_prune_ms = last_prune;
 	e->quiet_pass_done = quiet;
 	e->stats = stats;
@@ -413,6 +420,152 @@ out:
 	iamw__aggregator_free(agg);
 	states_free(as, n_as);
 	states_free(cs, n_cs);
+	cJSON_Delete(doc);
+	if (rc == IAMW_ENOMEM)
+		iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "state", "out of memory");
+	return rc;
+}
+
+/* ------------------------------------------------------------------ merge */
+
+/* a + b for counters that cannot overflow in practice, checked all the same */
+static int add_count(uint64_t *acc, uint64_t x)
+{
+	if (*acc > UINT64_MAX - x)
+		return IAMW_ELIMIT;
+	*acc += x;
+	return IAMW_OK;
+}
+
+int iamw_engine_merge_state(iamw_engine *e, const char *json, size_t len, iamw_error *err)
+{
+	iamw__error_clear(err);
+	if (!e || !json)
+		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, "state", "NULL argument");
+	if (e->in_callback)
+		return iamw__error_set(err, IAMW_EBUSY, IAMW_NO_OFFSET, 0, "state",
+		                       "called from a notification callback");
+	if (len == IAMW_NUL_TERMINATED)
+		len = strlen(json);
+	const char *end = NULL;
+	cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	if (!doc)
+		return iamw__error_set(err, IAMW_ESTATE, end ? (size_t)(end - json) : 0, 0, "state",
+		                       "invalid state: not JSON (truncated or corrupt)");
+	int rc = IAMW_OK;
+	iamw__aggregator *agg = NULL;
+	uint64_t *counts = NULL;
+	int64_t clock = 0, earliest = IAMW_NO_TIME, latest = 0;
+	iamw_engine_stats stats, sum = e->stats;
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "stats");
+	const cJSON *filters = cJSON_GetObjectItemCaseSensitive(doc, "filters");
+	memset(&stats, 0, sizeof stats);
+	if (!cJSON_IsObject(doc) || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, STATE_FORMAT) ||
+	    !cJSON_IsNumber(ver) || ver->valuedouble != STATE_VERSION) {
+		rc = bad(err, "not an iamwatch-state document of this version");
+		goto out;
+	}
+	if ((rc = get_time(doc, "clock", &clock, err)) ||
+	    (rc = get_time(doc, "latestEvent", &latest, err)))
+		goto out;
+	if (cJSON_GetObjectItemCaseSensitive(doc, "earliestEvent") &&
+	    (rc = get_time(doc, "earliestEvent", &earliest, err)))
+		goto out;
+	/* A partial state holds metric data only: once an engine evaluated,
+	 * its alarms' states depend on when it saw which data, which no merge
+	 * can reproduce. */
+	if (clock != IAMW_NO_TIME || e->clock_ms != IAMW_NO_TIME) {
+		rc = bad(err, "only engines whose clock never advanced can be merged");
+		goto out;
+	}
+	if (latest != IAMW_NO_TIME && earliest == IAMW_NO_TIME) {
+		rc = bad(err, "a partial state with events needs 'earliestEvent'");
+		goto out;
+	}
+	if (!cJSON_IsObject(st) || (rc = get_count(st, "events", &stats.events, err)) ||
+	    (rc = get_count(st, "notJson", &stats.not_json, err)) ||
+	    (rc = get_count(st, "untimed", &stats.untimed, err)) ||
+	    (rc = get_count(st, "late", &stats.late, err)) ||
+	    (rc = get_count(st, "notifications", &stats.notifications, err))) {
+		if (!rc)
+			rc = bad(err, "'stats' must be an object");
+		goto out;
+	}
+	if ((rc = add_count(&sum.events, stats.events)) ||
+	    (rc = add_count(&sum.not_json, stats.not_json)) ||
+	    (rc = add_count(&sum.untimed, stats.untimed)) || (rc = add_count(&sum.late, stats.late)) ||
+	    (rc = add_count(&sum.notifications, stats.notifications))) {
+		rc = bad(err, "counters overflow");
+		goto out;
+	}
+	/* per-filter counters, by name: the partial must hold the same filters */
+	if (!cJSON_IsArray(filters)) {
+		rc = bad(err, "'filters' must be an array");
+		goto out;
+	}
+	if (e->n_filters && !(counts = iamw__calloc(e->n_filters * 3, sizeof *counts))) {
+		rc = IAMW_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < e->n_filters; i++) {
+		counts[3 * i] = e->filters[i].matches;
+		counts[3 * i + 1] = e->filters[i].points;
+		counts[3 * i + 2] = e->filters[i].skipped;
+	}
+	for (const cJSON *it = filters->child; it; it = it->next) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
+		size_t i = 0;
+		while (cJSON_IsString(name) && i < e->n_filters &&
+		       strcmp(e->filters[i].f->filter_name, name->valuestring) != 0)
+			i++;
+		if (!cJSON_IsString(name) || i == e->n_filters) {
+			rc = iamw__error_set(err, IAMW_ESTATE, IAMW_NO_OFFSET, 0, "state",
+			                     "the partial state holds metric filter '%.80s', which the "
+			                     "loaded rules do not define",
+			                     cJSON_IsString(name) ? name->valuestring : "?");
+			goto out;
+		}
+		static const char *const keys[] = {"matches", "points", "skipped"};
+		for (size_t k = 0; k < 3; k++) {
+			uint64_t x;
+			if ((rc = get_count(it, keys[k], &x, err)))
+				goto out;
+			if (add_count(&counts[3 * i + k], x)) {
+				rc = bad(err, "counters overflow");
+				goto out;
+			}
+		}
+	}
+	rc = iamw__aggregator_restore(&agg, cJSON_GetObjectItemCaseSensitive(doc, "aggregator"), err);
+	if (rc) {
+		if (err)
+			err->code = rc = IAMW_ESTATE;
+		goto out;
+	}
+	if (iamw__aggregator_period(agg) != e->storage_period_ms) {
+		rc = bad(err, "the partial state's aggregator period differs from the engine's");
+		goto out;
+	}
+	/* Everything validated; the merge itself is all or nothing. */
+	if ((rc = iamw__aggregator_merge(e->agg.impl, agg)))
+		goto out;
+	for (size_t i = 0; i < e->n_filters; i++) {
+		e->filters[i].matches = counts[3 * i];
+		e->filters[i].points = counts[3 * i + 1];
+		e->filters[i].skipped = counts[3 * i + 2];
+	}
+	e->stats = sum;
+	if (latest != IAMW_NO_TIME && (e->latest_event_ms == IAMW_NO_TIME || latest > e->latest_event_ms))
+		e->latest_event_ms = latest;
+	if (earliest != IAMW_NO_TIME &&
+	    (e->earliest_event_ms == IAMW_NO_TIME || earliest < e->earliest_event_ms))
+		e->earliest_event_ms = earliest;
+	e->quiet_pass_done = 0;
+out:
+	iamw__aggregator_free(agg);
+	iamw__free(counts);
 	cJSON_Delete(doc);
 	if (rc == IAMW_ENOMEM)
 		iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "state", "out of memory");

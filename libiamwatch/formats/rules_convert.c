@@ -51,6 +51,9 @@ typedef struct conv {
 	const char *account, *region, *partition;
 	/* terraform plans: after_unknown of the resource being converted */
 	const cJSON *unknown;
+	/* where each converted definition came from, per output array (NULL:
+	 * not wanted): "Resources.<logical id>" or the terraform address */
+	cJSON *origins;
 } conv;
 
 static int fail(conv *c, int code, const char *fmt, ...) IAMW_PRINTF(3, 4);
@@ -114,6 +117,24 @@ static int push(conv *c, cJSON *arr, cJSON *item)
 		return oom(c);
 	}
 	return IAMW_OK;
+}
+
+static cJSON *new_string_buf(const iamw__buf *b);
+
+/* Note that the definition just pushed to output array `key` came from
+ * `prefix` + `what`. */
+static int note_origin(conv *c, const char *key, const char *prefix, const char *what)
+{
+	if (!c->origins)
+		return IAMW_OK;
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(c->origins, key);
+	iamw__buf b;
+	iamw__buf_init(&b);
+	iamw__buf_adds(&b, prefix);
+	iamw__buf_adds(&b, what ? what : "");
+	int rc = push(c, arr, new_string_buf(&b));
+	iamw__buf_free(&b);
+	return rc;
 }
 
 static cJSON *new_string_buf(const iamw__buf *b)
@@ -1112,6 +1133,8 @@ static int cfn_convert(conv *c, const cJSON *doc, cJSON *out)
 		}
 		cJSON *obj = cJSON_CreateObject();
 		int rc = push(c, dst, obj);
+		if (!rc)
+			rc = note_origin(c, dst->string, "Resources.", c->what);
 		if (rc)
 			return rc;
 		if (dst == filters)
@@ -1326,6 +1349,8 @@ static int tf_module(conv *c, const cJSON *mod, const cJSON *changes, cJSON *out
 		cJSON *obj = cJSON_CreateObject();
 		int rc = push(c, dst, obj);
 		if (!rc)
+			rc = note_origin(c, dst->string, "", address);
+		if (!rc)
 			rc = kind == 0   ? tf_metric_filter(c, values, obj)
 			     : kind == 1 ? tf_metric_alarm(c, values, obj)
 			                 : tf_composite_alarm(c, values, obj);
@@ -1423,6 +1448,28 @@ static const char *pick(const char *s, const char *def)
 int iamw__rules_normalize(const cJSON *doc, const iamw__rules_context *ctx, cJSON **out,
                           iamw_error *err)
 {
+	return iamw__rules_normalize_ex(doc, ctx, out, NULL, err);
+}
+
+/* {"metricFilters":[],"metricAlarms":[],"compositeAlarms":[]}, or NULL. */
+static cJSON *empty_document(conv *c)
+{
+	cJSON *r = cJSON_CreateObject();
+	if (!r) {
+		oom(c);
+		return NULL;
+	}
+	for (size_t k = 0; k < N(native_keys); k++)
+		if (put(c, r, native_keys[k], cJSON_CreateArray())) {
+			cJSON_Delete(r);
+			return NULL;
+		}
+	return r;
+}
+
+int iamw__rules_normalize_ex(const cJSON *doc, const iamw__rules_context *ctx, cJSON **out,
+                             cJSON **origins, iamw_error *err)
+{
 	iamw__error_clear(err);
 	conv c;
 	memset(&c, 0, sizeof c);
@@ -1431,6 +1478,8 @@ int iamw__rules_normalize(const cJSON *doc, const iamw__rules_context *ctx, cJSO
 		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, SRC,
 		                       "invalid argument");
 	*out = NULL;
+	if (origins)
+		*origins = NULL;
 	iamw__rules_format fmt;
 	if (iamw__rules_detect(doc, &fmt) != IAMW_OK)
 		return fail(&c, IAMW_EJSON,
@@ -1448,19 +1497,21 @@ int iamw__rules_normalize(const cJSON *doc, const iamw__rules_context *ctx, cJSO
 		*out = cJSON_Duplicate(doc, 1);
 		return *out ? IAMW_OK : oom(&c);
 	}
-	cJSON *r = cJSON_CreateObject();
+	cJSON *r = empty_document(&c);
 	if (!r)
-		return oom(&c);
-	for (size_t k = 0; k < N(native_keys); k++)
-		if ((rc = put(&c, r, native_keys[k], cJSON_CreateArray()))) {
-			cJSON_Delete(r);
-			return rc;
-		}
+		return err ? err->code : IAMW_ENOMEM;
+	if (origins && !(c.origins = empty_document(&c))) {
+		cJSON_Delete(r);
+		return IAMW_ENOMEM;
+	}
 	rc = fmt == IAMW__RULES_CLOUDFORMATION ? cfn_convert(&c, doc, r) : tf_convert(&c, doc, r);
 	if (rc) {
 		cJSON_Delete(r);
+		cJSON_Delete(c.origins);
 		return rc;
 	}
 	*out = r;
+	if (origins)
+		*origins = c.origins;
 	return IAMW_OK;
 }

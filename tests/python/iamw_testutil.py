@@ -49,3 +49,10 @@ def lines(data):
     if out and out[-1] == b"":
         out.pop()
     return [l[:-1] if l.endswith(b"\r") else l for l in out]
+
+
+def iso_ms(text):
+    """CloudTrail eventTime ("2023-07-10T11:42:18Z") as ms since the epoch."""
+    import datetime
+    t = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)

@@ -315,3 +315,43 @@ class TestPacks(unittest.TestCase):
         with Engine(rules=path) as a, Engine(rules=str(path)) as b, Engine(rules="iam-changes") as c:
             self.assertEqual([f.name for f in a.filters()], [f.name for f in c.filters()])
             self.assertEqual([f.name for f in b.filters()], [f.name for f in c.filters()])
+
+
+class TestLoadErrors(unittest.TestCase):
+    """A rules load error names its file, definition and location."""
+
+    def test_definition_named(self):
+        doc = {"metricAlarms": [
+            {"AlarmName": "fine", "MetricName": "m", "Namespace": "ns", "Statistic": "Sum",
+             "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+             "ComparisonOperator": "GreaterThanThreshold"},
+            {"AlarmName": "broken", "MetricName": "m", "Namespace": "ns", "Statistic": "Sum",
+             "Period": 7, "EvaluationPeriods": 1, "Threshold": 1,
+             "ComparisonOperator": "GreaterThanThreshold"}]}
+        with Engine() as e:
+            with self.assertRaises(IamwatchError) as cm:
+                e.load_rules(doc, origin="alarms.json")
+            exc = cm.exception
+            self.assertEqual(exc.origin, "alarms.json")
+            self.assertEqual(exc.definition.kind, "metricAlarm")
+            self.assertEqual(exc.definition.name, "broken")
+            self.assertEqual(exc.definition.path, "metricAlarms[1]")
+            self.assertIn("alarms.json: metricAlarm 'broken' (metricAlarms[1])", str(exc))
+            self.assertEqual(e.alarms(), [])  # all or nothing
+
+    def test_file_origin_and_pattern_offset(self):
+        import tempfile
+        doc = {"metricFilters": [{"filterName": "f", "filterPattern": "{ $.a = }",
+                                  "metricTransformations": [{"metricName": "m",
+                                                             "metricNamespace": "ns",
+                                                             "metricValue": "1"}]}]}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(doc, f)
+        try:
+            with Engine() as e, self.assertRaises(iamwatch.PatternError) as cm:
+                e.load(f.name)
+            self.assertEqual(cm.exception.origin, f.name)
+            self.assertEqual(cm.exception.definition.path, "metricFilters[0]")
+            self.assertEqual(cm.exception.offset, 8)
+        finally:
+            os.unlink(f.name)

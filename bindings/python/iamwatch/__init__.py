@@ -919,7 +919,8 @@ class Engine(_Owner):
     def __init__(self, rules=None, *, account_id: Optional[str] = None,
                  region: Optional[str] = None, time_source: Union[str, TimeSource] = "event",
                  evaluation_range: int = 0, storage_period_ms: int = 0,
-                 max_dimension_sets: int = 0, queue: bool = True):
+                 max_dimension_sets: int = 0, replay_delay_ms: Optional[int] = None,
+                 queue: bool = True):
         L = _lib()
         opts = _T.EngineOptions()
         L.iamw_engine_options_init(byref(opts), _T.ENGINE_OPTIONS_VERSION)
@@ -936,6 +937,8 @@ class Engine(_Owner):
         opts.evaluation_range = evaluation_range
         opts.storage_period_ms = storage_period_ms
         opts.max_dimension_sets = max_dimension_sets
+        if replay_delay_ms is not None:
+            opts.replay_delay_ms = replay_delay_ms
         h = _T.EngineP()
         L.iamw_engine_new(byref(h), byref(opts))  # strings are copied
         self._free = L.iamw_engine_free
@@ -973,13 +976,18 @@ class Engine(_Owner):
         err = _T.Error()
         fn(self._handle(), data, len(data), byref(err))
 
-    def load_rules(self, rules: JsonInput) -> None:
+    def load_rules(self, rules: JsonInput, *, origin: Optional[str] = None) -> None:
         """Load a rules document ``{"metricFilters": [...], "metricAlarms": [...],
         "compositeAlarms": [...]}``, a CloudFormation template (JSON) or
         ``terraform show -json`` output. Definitions replace those of the same
         name; all or nothing. Raises :class:`PatternError`/:class:`IamwatchError`
-        with the offset into the text named by ``source``."""
-        self._put(_lib().iamw_engine_load_rules, rules)
+        with the offset into the text named by ``source``, the ``origin`` given
+        here (e.g. the file name) and the failing :attr:`~IamwatchError.definition`
+        (kind, name and path in the document)."""
+        data = _json_bytes(rules)
+        err = _T.LoadError()
+        _lib().iamw_engine_load_rules_from(self._handle(), data, len(data),
+                                           None if origin is None else _bytes(origin), byref(err))
 
     def load_pack(self, name: str) -> None:
         """Load a built-in rule pack by name (``"iam-changes"``, ``"cis"``,
@@ -1005,7 +1013,7 @@ class Engine(_Owner):
     def load_rules_file(self, path: Union[str, os.PathLike]) -> None:
         """:meth:`load_rules` with the contents of a file."""
         with open(path, "rb") as f:
-            self.load_rules(f.read())
+            self.load_rules(f.read(), origin=os.fspath(path))
 
     def put_metric_filter(self, definition: JsonInput) -> None:
         """Create or replace a metric filter from its PutMetricFilter request JSON."""
@@ -1083,6 +1091,14 @@ class Engine(_Owner):
         call only sets the clock. The clock never goes back."""
         return self._run(_lib().iamw_engine_advance, self._handle(), int(now_ms))
 
+    def replay_clock(self, drain: bool = True) -> int:
+        """Advance the clock over the events held (ingested with
+        ``advance=False``, or merged with :meth:`merge_state`) as a
+        time-ordered replay would have, then (``drain``) until every alarm
+        settled; returns the number of notifications. Equals ``iamwatch scan``
+        of the same records in time order."""
+        return self._run(_lib().iamw_engine_replay_clock, self._handle(), 1 if drain else 0)
+
     def drain(self) -> int:
         """Advance past the last data point until no alarm can change any more;
         returns the number of notifications delivered."""
@@ -1099,6 +1115,26 @@ class Engine(_Owner):
         return _time_out(_lib().iamw_engine_latest_event_time(self._handle()))
 
     # ---------------------------------------------------------- queries
+
+    @property
+    def earliest_event_time(self) -> Optional[int]:
+        """The earliest event time ingested (or merged), ms; None before any."""
+        return _time_out(_lib().iamw_engine_earliest_event_time(self._handle()))
+
+    def merge_aggregator(self, aggregator: "Aggregator") -> None:
+        """Merge metric data points (same storage period) into the engine's
+        aggregator; event times and counters are not touched (see
+        :meth:`merge_state`)."""
+        _lib().iamw_engine_merge_aggregator(self._handle(), aggregator._handle())
+
+    def merge_state(self, state: Union[bytes, str, Dict[str, Any]]) -> None:
+        """Merge a partial engine's :meth:`save_state` (same rules, clock never
+        advanced) into this one: metric data, earliest/latest event times and
+        counters. The reduce step of a scan split across workers; afterwards
+        :meth:`replay_clock` evaluates as one time-ordered replay would."""
+        data = json.dumps(state).encode() if isinstance(state, dict) else _bytes(state)
+        err = _T.Error()
+        _lib().iamw_engine_merge_state(self._handle(), data, len(data), byref(err))
 
     def alarm_state(self, name: str) -> AlarmState:
         """Current state of a metric or composite alarm; KeyError if unknown."""

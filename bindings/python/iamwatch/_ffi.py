@@ -86,6 +86,10 @@ class IamwatchError(Exception):
         self.source = source
         self.input = input
         self.function = function
+        #: for rules loading: the origin (file name) the caller gave, or None
+        self.origin = None
+        #: for rules loading: the :class:`LoadLocation` of the failing definition, or None
+        self.definition = None
         self._raw = None  # the iamw_error copy, for caret()
         super().__init__(self._describe())
 
@@ -112,6 +116,25 @@ class IamwatchError(Exception):
             raw.source = self.source.encode()[:T.ERROR_SOURCE_LEN - 1]
             raw.text = self.message.encode()[:T.ERROR_TEXT_LEN - 1]
         return format_error(raw, self.input)
+
+
+class LoadLocation(tuple):
+    """Which definition of a rules document a load error concerns:
+    ``kind`` (``"metricFilter"``, ``"metricAlarm"``, ``"compositeAlarm"``),
+    ``name`` (filterName / AlarmName) and ``path`` (``"metricAlarms[2]"``,
+    ``"Resources.<logical id>"``, a terraform address)."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind, name, path):
+        return tuple.__new__(cls, (kind, name, path))
+
+    kind = property(lambda self: self[0])
+    name = property(lambda self: self[1])
+    path = property(lambda self: self[2])
+
+    def __repr__(self):
+        return "LoadLocation(kind=%r, name=%r, path=%r)" % tuple(self)
 
 
 class PatternError(IamwatchError, ValueError):
@@ -173,6 +196,8 @@ _NATURAL_SOURCE = {
     "iamw_rules_normalize": ("rules",),
     "iamw_aggregator_restore": ("aggregator", "state", ""),
     "iamw_engine_restore_state": ("state", ""),
+    "iamw_engine_merge_state": ("state", ""),
+    "iamw_engine_load_rules_from": ("rules",),
 }
 
 
@@ -229,6 +254,26 @@ def check_error(result, func, args):
             raise IamwatchError(result, function=func.__name__)
         text = args[0] if func.__name__ == "iamw_rules_normalize" else args[1]
         raise error_from_struct(err, func.__name__, text)
+    return result
+
+
+def check_load_error(result, func, args):
+    """errcheck for iamw_engine_load_rules_from: the exception names the
+    definition that failed (:attr:`IamwatchError.definition`)."""
+    if result < 0:
+        le = _arg_obj(args[-1])
+        if le is None or not isinstance(le, T.LoadError):
+            raise IamwatchError(result, function=func.__name__)
+        exc = error_from_struct(le.error, func.__name__, args[1])
+        exc.origin = le.origin.decode("utf-8", "replace") or None
+        kind = le.kind.decode("utf-8", "replace")
+        exc.definition = LoadLocation(kind, le.name.decode("utf-8", "replace"),
+                                      le.path.decode("utf-8", "replace")) if kind else None
+        n = lib().iamw_load_error_format(ctypes.byref(le), None, 0)
+        buf = ctypes.create_string_buffer(n + 1)
+        lib().iamw_load_error_format(ctypes.byref(le), buf, n + 1)
+        exc.args = (buf.raw[:n].decode("utf-8", "replace"),)
+        raise exc
     return result
 
 
@@ -295,6 +340,9 @@ FUNCTIONS = [
     ("iamw_engine_free", [_E], None, None),
     ("iamw_engine_load_rules", [_E, c_char_p, c_size_t, _ERR], c_int, check_error),
     ("iamw_engine_load_pack", [_E, c_char_p, _ERR], c_int, check_error),
+    ("iamw_engine_load_rules_from", [_E, c_char_p, c_size_t, c_char_p, POINTER(T.LoadError)],
+     c_int, check_load_error),
+    ("iamw_load_error_format", [POINTER(T.LoadError), POINTER(c_char), c_size_t], c_size_t, None),
     ("iamw_rules_normalize", [c_char_p, c_size_t, c_char_p, c_char_p, _OUTBUF, _S, _ERR], c_int,
      check_error),
     ("iamw_engine_put_metric_filter", [_E, c_char_p, c_size_t, _ERR], c_int, check_error),
@@ -307,8 +355,12 @@ FUNCTIONS = [
      check_status),
     ("iamw_engine_advance", [_E, c_int64], c_int, check_status),
     ("iamw_engine_drain", [_E], c_int, check_status),
+    ("iamw_engine_replay_clock", [_E, c_uint32], c_int, check_status),
     ("iamw_engine_clock", [_E], c_int64, None),
     ("iamw_engine_latest_event_time", [_E], c_int64, None),
+    ("iamw_engine_earliest_event_time", [_E], c_int64, None),
+    ("iamw_engine_merge_aggregator", [_E, _A], c_int, check_status),
+    ("iamw_engine_merge_state", [_E, c_char_p, c_size_t, _ERR], c_int, check_error),
     ("iamw_engine_alarm_state", [_E, c_char_p, POINTER(c_int)], c_int, None),
     ("iamw_engine_filter_count", [_E], c_size_t, None),
     ("iamw_engine_filter_name", [_E, c_size_t], c_char_p, None),

@@ -17,7 +17,7 @@ NO_TIME = -(2 ** 63)
 
 ERROR_TEXT_LEN = 160
 ERROR_SOURCE_LEN = 64
-ENGINE_OPTIONS_VERSION = 1
+ENGINE_OPTIONS_VERSION = 2
 
 # --------------------------------------------------------------- opaque handles
 
@@ -68,6 +68,22 @@ class Error(ctypes.Structure):
     ]
 
 
+#: IAMW_LOAD_ERROR_FIELD_LEN
+LOAD_ERROR_FIELD_LEN = 256
+
+
+class LoadError(ctypes.Structure):
+    """struct iamw_load_error."""
+
+    _fields_ = [
+        ("error", Error),
+        ("origin", c_char * LOAD_ERROR_FIELD_LEN),
+        ("kind", c_char * 32),
+        ("name", c_char * LOAD_ERROR_FIELD_LEN),
+        ("path", c_char * LOAD_ERROR_FIELD_LEN),
+    ]
+
+
 class Condition(ctypes.Structure):
     """struct iamw_condition."""
 
@@ -96,6 +112,8 @@ class EngineOptions(ctypes.Structure):
         ("storage_period_ms", c_int64),
         ("max_dimension_sets", c_size_t),
         ("flags", c_uint32),
+        # version 2
+        ("replay_delay_ms", c_int64),
     ]
 
 
