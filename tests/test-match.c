@@ -420,11 +420,58 @@ START_TEST(scan_lines_batch)
 }
 END_TEST
 
+/* TestMetricFilter records: the example of the CloudWatch API reference,
+ * and messages with quotes, control bytes and invalid UTF-8 still give
+ * valid JSON (cJSON parses it back to the same values, U+FFFD for bad
+ * bytes). */
+START_TEST(test_records)
+{
+	iamw_pattern *p;
+	iamw_match *m;
+	ck_assert_int_eq(iamw_pattern_compile(&p, "[..., status_code=200, size]", IAMW_NUL_TERMINATED,
+	                                      0, NULL),
+	                 IAMW_OK);
+	ck_assert_int_eq(iamw_match_new(&m), IAMW_OK);
+	const char *msg = "127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] \"GET /apache_pb.gif "
+	                  "HTTP/1.0\" 200 1534";
+	ck_assert_int_eq(iamw_pattern_match_text(p, msg, IAMW_NUL_TERMINATED, m), 1);
+	char *out;
+	size_t n;
+	ck_assert_int_eq(iamw_match_render_test_record(m, 1, msg, IAMW_NUL_TERMINATED, &out, &n),
+	                 IAMW_OK);
+	ck_assert_uint_eq(strlen(out), n);
+	ck_assert_str_eq(out, "{\"eventNumber\":1,\"eventMessage\":\"127.0.0.1 - frank "
+	                      "[10/Oct/2000:13:25:15 -0700] \\\"GET /apache_pb.gif HTTP/1.0\\\" 200 "
+	                      "1534\",\"extractedValues\":{\"$1\":\"127.0.0.1\",\"$2\":\"-\",\"$3\":"
+	                      "\"frank\",\"$4\":\"10/Oct/2000:13:25:15 -0700\",\"$5\":\"GET "
+	                      "/apache_pb.gif HTTP/1.0\",\"$status_code\":\"200\",\"$size\":\"1534\"}}");
+	iamw_free(out);
+	/* invalid UTF-8 and control bytes in the message and in a value */
+	const char bad[] = "x \"q\xff\x01\" 200 \xc3\xa9\xe2\x82";
+	ck_assert_int_eq(iamw_pattern_match_text(p, bad, sizeof bad - 1, m), 1);
+	ck_assert_int_eq(iamw_match_render_test_record(m, 7, bad, sizeof bad - 1, &out, &n), IAMW_OK);
+	cJSON *j = cJSON_Parse(out);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "eventNumber")->valueint, 7);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "eventMessage")->valuestring,
+	                 "x \"q\xef\xbf\xbd\x01\" 200 \xc3\xa9\xef\xbf\xbd\xef\xbf\xbd");
+	const cJSON *vals = cJSON_GetObjectItem(j, "extractedValues");
+	ck_assert_str_eq(cJSON_GetObjectItem(vals, "$size")->valuestring,
+	                 "\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd");
+	cJSON_Delete(j);
+	iamw_free(out);
+	ck_assert_int_eq(iamw_match_render_test_record(NULL, 1, "", 0, &out, &n), IAMW_EINVAL);
+	iamw_match_free(m);
+	iamw_pattern_free(p);
+}
+END_TEST
+
 static Suite *match_suite(void)
 {
 	Suite *s = suite_create("match");
 	TCase *tc = tcase_create("api");
 	tcase_add_test(tc, extracted_values);
+	tcase_add_test(tc, test_records);
 	tcase_add_test(tc, json_extract_flag);
 	tcase_add_test(tc, number_lexemes_with_tree);
 	tcase_add_test(tc, event_size_limit);

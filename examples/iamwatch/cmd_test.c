@@ -46,21 +46,17 @@ static int one_message(test_run *t, const char *msg, size_t len)
 	if (r == 0)
 		return 0;
 	if (!t->count_only) {
-		printf("%s{\"eventNumber\":%llu,\"eventMessage\":", t->matches ? "," : "", number);
-		fput_json_string(stdout, msg, len);
-		fputs(",\"extractedValues\":{", stdout);
-		size_t n = iamw_match_value_count(t->match);
-		for (size_t i = 0; i < n; i++) {
-			const char *name, *value;
-			size_t vlen;
-			iamw_match_value(t->match, i, &name, &value, &vlen);
-			if (i)
-				putchar(',');
-			fput_json_string(stdout, name, strlen(name));
-			putchar(':');
-			fput_json_string(stdout, value, vlen);
+		char *record;
+		size_t n;
+		if (iamw_match_render_test_record(t->match, number, msg, len, &record, &n) != IAMW_OK) {
+			fprintf(stderr, "iamwatch test: event %llu: out of memory\n", number);
+			t->trouble = 1;
+			return 0;
 		}
-		fputs("}}", stdout);
+		if (t->matches)
+			putchar(',');
+		fwrite(record, 1, n, stdout);
+		iamw_free(record);
 	}
 	t->matches++;
 	return 0;

@@ -178,6 +178,23 @@ IAMW_API int iamw_pattern_scan_lines(const iamw_pattern *pattern, const char *bu
                                      size_t *n_matches, size_t *n_lines);
 
 /**
+ * TestMetricFilter's record for a message that matched: renders
+ * {"eventNumber":N,"eventMessage":"...","extractedValues":{...}} from the
+ * values the last successful match left in `match` (as
+ * `aws logs test-metric-filter` prints them; event numbers are the caller's,
+ * 1-based in the API). Bytes that are not valid UTF-8 become U+FFFD, so the
+ * output is always valid JSON.
+ * @param[in] message the message that matched, len bytes (or IAMW_NUL_TERMINATED)
+ * @param[out] out the JSON text; free with iamw_free()
+ * @return IAMW_OK, IAMW_EINVAL, IAMW_ENOMEM
+ * Ownership: the caller frees *out with iamw_free(). Thread-safety: as the
+ *            match object (one thread at a time).
+ */
+IAMW_API int iamw_match_render_test_record(const iamw_match *match, uint64_t event_number,
+                                           const char *message, size_t len, char **out,
+                                           size_t *out_len);
+
+/**
  * Create a match scratch object, usable with any pattern.
  * Ownership: the caller frees it with iamw_match_free().
  * Thread-safety: the object belongs to one thread at a time.

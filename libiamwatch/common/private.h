@@ -62,6 +62,12 @@ void iamw__buf_addc(iamw__buf *b, char c);
 void iamw__buf_addf(iamw__buf *b, const char *fmt, ...) IAMW_PRINTF(2, 3);
 /* Append s as a JSON string literal (quotes and escapes added). */
 void iamw__buf_add_json_string(iamw__buf *b, const char *s, size_t n);
+/* The same for text that may hold invalid UTF-8 (log messages, records):
+ * each byte that is not part of a valid UTF-8 sequence becomes \ufffd, so
+ * the output is always valid JSON. */
+void iamw__buf_add_json_text(iamw__buf *b, const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s[0..n) (1..4), or 0 if invalid. */
+size_t iamw__utf8_sequence(const unsigned char *s, size_t n);
 /* Hand the data to the caller (iamw_free), leaving b empty. Returns IAMW_OK
  * or IAMW_ENOMEM (then b is freed). */
 int iamw__buf_steal(iamw__buf *b, char **out, size_t *out_len);

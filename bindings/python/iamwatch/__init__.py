@@ -515,9 +515,10 @@ class Pattern(_Owner):
         for i, msg in enumerate(messages, 1):
             data = _event_bytes(msg)
             if L.iamw_pattern_match_text(h, data, len(data), m._handle()) == 1:
-                text = msg if isinstance(msg, str) else data.decode("utf-8", "replace")
-                found.append({"eventNumber": i, "eventMessage": text,
-                              "extractedValues": m.values()})
+                out, n = c_void_p(), c_size_t()
+                L.iamw_match_render_test_record(m._handle(), i, data, len(data), byref(out),
+                                                byref(n))
+                found.append(json.loads(_take(out, n.value)))
         return {"matches": found}
 
     # ---------------------------------------------------------- batch

@@ -315,6 +315,8 @@ FUNCTIONS = [
     ("iamw_match_value_count", [_M], c_size_t, None),
     ("iamw_match_value", [_M, c_size_t, POINTER(c_char_p), POINTER(c_void_p), _S], c_int, None),
     ("iamw_match_get", [_M, c_char_p, POINTER(c_void_p), _S], c_int, None),
+    ("iamw_match_render_test_record", [_M, c_uint64, c_char_p, c_size_t, _OUTBUF, _S], c_int,
+     check_status),
     # metric filters
     ("iamw_metric_filter_from_json", [POINTER(_F), c_char_p, c_size_t, _ERR], c_int, check_error),
     ("iamw_metric_filter_free", [_F], None, None),
