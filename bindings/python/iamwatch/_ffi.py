@@ -5,8 +5,10 @@ Discovery order, first hit wins:
 
 1. :func:`set_library_file` called before the first use;
 2. the ``IAMWATCH_LIBRARY`` environment variable;
-3. ``ctypes.util.find_library("iamwatch")``;
-4. the soname ``libiamwatch.so.0`` (the dynamic loader searches).
+3. the bundled library: ``libiamwatch.so`` next to this file, which the wheel
+   built at the repository root (``pip install .``, meson-python) carries;
+4. ``ctypes.util.find_library("iamwatch")``;
+5. the soname ``libiamwatch.so.0`` (the dynamic loader searches).
 
 Every :class:`OSError` met on the way is collected into one
 :class:`ImportError`. The library is loaded lazily, on the first call of
@@ -413,12 +415,18 @@ def set_library_file(path):
         _library_file = os.fspath(path)
 
 
+#: The library a wheel installs inside the package (libiamwatch/meson.build, -Dpython=true).
+BUNDLED_LIBRARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libiamwatch.so")
+
+
 def _candidates():
     if _library_file is not None:
         yield "set_library_file()", _library_file
     env = os.environ.get("IAMWATCH_LIBRARY")
     if env:
         yield "IAMWATCH_LIBRARY", env
+    if os.path.exists(BUNDLED_LIBRARY):  # absent from the package over a system library
+        yield "bundled", BUNDLED_LIBRARY
     found = ctypes.util.find_library("iamwatch")
     if found:
         yield 'find_library("iamwatch")', found
