@@ -39,5 +39,6 @@
 #include "iamwatch/engine.h"  /* filters -> metrics -> alarms -> notifications */
 #include "iamwatch/packs.h"   /* built-in rule packs */
 #include "iamwatch/lint.h"    /* CloudTrail knowledge, the pattern and rules linter */
+#include "iamwatch/coverage.h" /* CIS coverage of a set of rules */
 
 #endif /* IAMWATCH_H */

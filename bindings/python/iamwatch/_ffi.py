@@ -173,6 +173,7 @@ _NATURAL_SOURCE = {
     "iamw_rules_normalize": ("rules",),
     "iamw_aggregator_restore": ("aggregator", "state", ""),
     "iamw_engine_restore_state": ("state", ""),
+    "iamw_coverage_add_rules": ("rules",),
 }
 
 
@@ -350,6 +351,19 @@ FUNCTIONS = [
     # the callbacks' own exceptions are re-raised by the caller (analysis.py)
     ("iamw_lint_pattern", [_K, c_char_p, c_size_t, POINTER(T.LintOptions), _ERR], c_int, None),
     ("iamw_lint_rules", [_K, c_char_p, c_size_t, POINTER(T.LintOptions), _ERR], c_int, None),
+    # CIS coverage
+    ("iamw_coverage_status_name", [c_int], c_char_p, None),
+    ("iamw_coverage_new", [POINTER(_C), c_char_p, _ERR], c_int, check_error),
+    ("iamw_coverage_free", [_C], None, None),
+    ("iamw_coverage_add_rules", [_C, c_char_p, c_size_t, c_char_p, _ERR], c_int, check_error),
+    ("iamw_coverage_run", [_C], c_int, check_status),
+    ("iamw_coverage_benchmark", [_C], c_char_p, None),
+    ("iamw_coverage_benchmark_version", [_C], c_char_p, None),
+    ("iamw_coverage_rules_count", [_C], c_size_t, None),
+    ("iamw_coverage_rules_origin", [_C, c_size_t], c_char_p, None),
+    ("iamw_coverage_control_count", [_C], c_size_t, None),
+    ("iamw_coverage_control_at", [_C, c_size_t], POINTER(T.CoverageControl), None),
+    ("iamw_coverage_json", [_C, _OUTBUF, _S], c_int, check_status),
 ]
 
 # --------------------------------------------------------------- loading

@@ -204,3 +204,28 @@ class LintOptions(ctypes.Structure):
         ("account_id", c_char_p),
         ("region", c_char_p),
     ]
+
+
+# --------------------------------------------------------------- coverage
+
+
+class CoverageControl(ctypes.Structure):
+    """struct iamw_coverage_control (borrowed from the coverage object)."""
+
+    _fields_ = [
+        ("id", c_char_p),
+        ("title", c_char_p),
+        ("status", c_int),
+        ("filter", c_char_p),
+        ("filter_origin", c_char_p),
+        ("alarm", c_char_p),
+        ("alarm_origin", c_char_p),
+        ("reasons", ctypes.POINTER(c_char_p)),
+        ("n_reasons", c_size_t),
+        ("notes", ctypes.POINTER(c_char_p)),
+        ("n_notes", c_size_t),
+        ("witnesses", ctypes.POINTER(c_char_p)),
+        ("n_witnesses", c_size_t),
+        ("records", c_size_t),
+        ("exhaustive", c_int),
+    ]
