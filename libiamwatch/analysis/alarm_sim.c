@@ -395,7 +395,7 @@ static int why_stays(const sim *s, int64_t leave, int64_t ref_leave, iamw__strse
 {
 	const iamw__metric_alarm_def *d = alarm_of(s);
 	const iamw_metric_filter *f = filter_of(s);
-	char how_long[96];
+	char how_long[160];
 	if (leave < 0)
 		snprintf(how_long, sizeof how_long, "keeps the alarm in ALARM");
 	else
