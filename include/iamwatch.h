@@ -38,5 +38,7 @@
 #include "iamwatch/metrics.h" /* metric filters, alarm enumerations, aggregation */
 #include "iamwatch/engine.h"  /* filters -> metrics -> alarms -> notifications */
 #include "iamwatch/packs.h"   /* built-in rule packs */
+#include "iamwatch/lint.h"    /* CloudTrail knowledge, the pattern and rules linter */
+#include "iamwatch/coverage.h" /* CIS coverage of a set of rules */
 
 #endif /* IAMWATCH_H */

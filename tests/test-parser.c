@@ -2,11 +2,14 @@
 /*
  * test-parser.c - compile-time behaviour of filter patterns: the AST each
  * family compiles to (canonical S-expression dumps), the canonical pattern
- * text, and every error with its code, byte offset and message.
+ * text, the source positions kept for tools, and every error with its code,
+ * byte offset and message.
  */
 #include <string.h>
 
 #include "iamw-test.h"
+#include "lang/ast.h"
+#include "lang/walk.h"
 
 static void assert_dump(const char *pattern, const char *want)
 {
@@ -241,6 +244,62 @@ START_TEST(api_misuse)
 }
 END_TEST
 
+/* Source positions the AST keeps for tools (analysis/): where each value is
+ * written and whether it is quoted, which groups were parenthesised, and
+ * where the first operator of an && / || chain stands. */
+static int collect_leaf(const iamw__leaf *leaf, void *payload)
+{
+	const iamw__node **out = payload;
+	while (*out)
+		out++;
+	*out = leaf->node;
+	return 0;
+}
+
+START_TEST(positions)
+{
+	const char *text = "{ $.a = \"x y\" || ($.b = 12 && $.c = bare*) && $.d = *z }";
+	iamw_pattern *p;
+	ck_assert_int_eq(iamw_pattern_compile(&p, text, IAMW_NUL_TERMINATED, 0, NULL), IAMW_OK);
+	const iamw__node *leaves[8] = {NULL};
+	ck_assert_int_eq(iamw__walk_leaves(p, collect_leaf, leaves), 0);
+	const char *want[] = {"\"x y\"", "12", "bare*", "*z"};
+	for (int i = 0; i < 4; i++) {
+		ck_assert_ptr_nonnull(leaves[i]);
+		const iamw__value *v = &leaves[i]->val;
+		ck_assert_msg(v->length == strlen(want[i]) &&
+		                  strncmp(text + v->offset, want[i], v->length) == 0,
+		              "value %d at %zu+%zu", i, v->offset, v->length);
+		ck_assert_int_eq(v->quoted, i == 0);
+	}
+	ck_assert_ptr_null(leaves[4]);
+	/* OR( a, AND( (b && c), d ) ): the inner AND is a group, the outer not */
+	const iamw__node *root = p->root;
+	ck_assert_int_eq(root->kind, IAMW__NODE_OR);
+	ck_assert_int_eq(root->grouped, 0);
+	ck_assert_ptr_eq(text + root->op_offset, strstr(text, "||"));
+	const iamw__node *and1 = root->kids[1];
+	ck_assert_int_eq(and1->kind, IAMW__NODE_AND);
+	ck_assert_int_eq(and1->grouped, 0);
+	ck_assert_int_eq(and1->kids[0]->kind, IAMW__NODE_AND);
+	ck_assert_int_eq(and1->kids[0]->grouped, 1);
+	ck_assert_ptr_eq(text + and1->op_offset, strstr(text, ") &&") + 2);
+	ck_assert_ptr_eq(text + and1->kids[0]->op_offset, strstr(text, "&&"));
+	iamw_pattern_free(p);
+
+	/* delimited fields keep the same positions */
+	text = "[ip, st = 404 || st = \"5*\", size]";
+	ck_assert_int_eq(iamw_pattern_compile(&p, text, IAMW_NUL_TERMINATED, 0, NULL), IAMW_OK);
+	memset(leaves, 0, sizeof leaves);
+	ck_assert_int_eq(iamw__walk_leaves(p, collect_leaf, leaves), 0);
+	ck_assert_ptr_nonnull(leaves[1]);
+	ck_assert_int_eq(leaves[1]->val.quoted, 1);
+	ck_assert_uint_eq(leaves[1]->val.offset, (size_t)(strstr(text, "\"5*") - text));
+	ck_assert_ptr_eq(text + p->fields[1].cond->op_offset, strstr(text, "||"));
+	iamw_pattern_free(p);
+}
+END_TEST
+
 static Suite *parser_suite(void)
 {
 	Suite *s = suite_create("parser");
@@ -249,6 +308,7 @@ static Suite *parser_suite(void)
 	tcase_add_test(tc, dump_json);
 	tcase_add_test(tc, dump_delimited);
 	tcase_add_test(tc, canonical);
+	tcase_add_test(tc, positions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, errors_json);

@@ -761,6 +761,61 @@ START_TEST(test_mutations)
 }
 END_TEST
 
+/* ------------------------------------------------------------ locations */
+
+/* The locations list `key` of a located conversion, as one "a|b|c" string. */
+static char *locations_of(const char *fixture, const char *key)
+{
+	cJSON *doc = load(fixture), *out = NULL, *locs = NULL;
+	iamw_error err;
+	ck_assert_int_eq(iamw__rules_normalize_located(doc, NULL, &out, &locs, &err), IAMW_OK);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(locs, key);
+	const cJSON *defs = cJSON_GetObjectItemCaseSensitive(out, key);
+	ck_assert_int_eq(cJSON_GetArraySize(list), cJSON_GetArraySize(defs));
+	char *joined = calloc(1, 4096);
+	ck_assert_ptr_nonnull(joined);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, list)
+	{
+		ck_assert(cJSON_IsString(it));
+		if (joined[0])
+			strcat(joined, "|");
+		strcat(joined, it->valuestring);
+	}
+	cJSON_Delete(out);
+	cJSON_Delete(locs);
+	cJSON_Delete(doc);
+	return joined;
+}
+
+START_TEST(test_locations)
+{
+	char *s = locations_of("cis-cloudformation.json", "metricFilters");
+	ck_assert_str_eq(s, "Resources.UnauthorizedApiCallsFilter|Resources.RootUsageFilter|"
+	                    "Resources.IamPolicyChangesFilter");
+	free(s);
+	s = locations_of("cis-cloudformation.json", "compositeAlarms");
+	ck_assert_str_eq(s, "Resources.CisComposite");
+	free(s);
+	s = locations_of("terraform-state.json", "metricAlarms");
+	ck_assert_str_eq(s, "aws_cloudwatch_metric_alarm.root_usage|"
+	                    "module.cis.aws_cloudwatch_metric_alarm.this[\"console_signin_failures\"]");
+	free(s);
+	s = locations_of("native.json", "metricFilters");
+	ck_assert_str_eq(s, "metricFilters[0]");
+	free(s);
+	s = locations_of("native.json", "metricAlarms");
+	ck_assert_str_eq(s, "metricAlarms[0]");
+	free(s);
+	/* no locations wanted, or a failure: nothing is handed out */
+	cJSON *bad = parse("{\"metricFilters\": 3}"), *out = (cJSON *)1, *locs = (cJSON *)1;
+	ck_assert_int_eq(iamw__rules_normalize_located(bad, NULL, &out, &locs, NULL), IAMW_EJSON);
+	ck_assert_ptr_null(out);
+	ck_assert_ptr_null(locs);
+	cJSON_Delete(bad);
+}
+END_TEST
+
 /* ------------------------------------------------------------ suite */
 
 static Suite *rules_convert_suite(void)
@@ -789,6 +844,10 @@ static Suite *rules_convert_suite(void)
 	tcase_add_test(tc, test_tf_fields);
 	tcase_add_test(tc, test_tf_errors);
 	tcase_add_test(tc, test_tf_plan_unknown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("locations");
+	tcase_add_test(tc, test_locations);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("robustness");

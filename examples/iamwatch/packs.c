@@ -9,14 +9,6 @@
 #include "cli.h"
 #include "packs.h"
 
-const iamw__embedded *knowledge_file(const char *name)
-{
-	for (const iamw__embedded *p = iamw__builtin_knowledge; p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			return p;
-	return NULL;
-}
-
 int rules_resolve(const char *arg, char **data, size_t *len, int *is_static, char *label,
                   size_t label_size, char *errmsg, size_t errsize)
 {

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * packs.h - resolving the --rules argument (a built-in pack of the library,
- * or a file) for scan, lint and check; the knowledge lists lint and check use.
+ * or a file) for scan, lint and check.
  */
 #ifndef IAMWATCH_CLI_PACKS_H
 #define IAMWATCH_CLI_PACKS_H
 
 #include <stddef.h>
-
-#include "packs/packs.h"
 
 /* The newest CIS version, which the bare name "cis" selects. */
 #define CIS_DEFAULT_VERSION "7.0"
@@ -20,8 +18,5 @@
  * in errmsg. */
 int rules_resolve(const char *arg, char **data, size_t *len, int *is_static, char *label,
                   size_t label_size, char *errmsg, size_t errsize);
-
-/* A knowledge file by name, or NULL. */
-const iamw__embedded *knowledge_file(const char *name);
 
 #endif

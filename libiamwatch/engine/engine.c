@@ -656,7 +656,7 @@ int iamw_engine_load_rules_from(iamw_engine *e, const char *json, size_t len, co
 	iamw__rules_context ctx = {e->account.account_id, e->account.region};
 	load_where where;
 	memset(&where, 0, sizeof where);
-	rc = iamw__rules_normalize_ex(doc, &ctx, &native, &origins, err);
+	rc = iamw__rules_normalize_located(doc, &ctx, &native, &origins, err);
 	if (!rc)
 		rc = load_doc(e, native, err, &where);
 	if (rc && le)

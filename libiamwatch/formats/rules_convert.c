@@ -38,6 +38,9 @@
 /* Longest ${name} in a Fn::Sub string; logical ids are at most 255 bytes. */
 #define MAX_SUB_NAME 512
 
+/* The three lists of a rules document. */
+static const char *const native_keys[] = {"metricFilters", "metricAlarms", "compositeAlarms"};
+
 /* ------------------------------------------------------------ context */
 
 typedef struct conv {
@@ -51,9 +54,8 @@ typedef struct conv {
 	const char *account, *region, *partition;
 	/* terraform plans: after_unknown of the resource being converted */
 	const cJSON *unknown;
-	/* where each converted definition came from, per output array (NULL:
-	 * not wanted): "Resources.<logical id>" or the terraform address */
-	cJSON *origins;
+	/* where each definition came from (NULL: not wanted) */
+	cJSON *locs;
 } conv;
 
 static int fail(conv *c, int code, const char *fmt, ...) IAMW_PRINTF(3, 4);
@@ -119,22 +121,18 @@ static int push(conv *c, cJSON *arr, cJSON *item)
 	return IAMW_OK;
 }
 
-static cJSON *new_string_buf(const iamw__buf *b);
-
-/* Note that the definition just pushed to output array `key` came from
- * `prefix` + `what`. */
-static int note_origin(conv *c, const char *key, const char *prefix, const char *what)
+/* Record where the definition just pushed onto the list `key` came from. */
+static int locate(conv *c, const char *key, const char *fmt, ...) IAMW_PRINTF(3, 4);
+static int locate(conv *c, const char *key, const char *fmt, ...)
 {
-	if (!c->origins)
+	if (!c->locs)
 		return IAMW_OK;
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(c->origins, key);
-	iamw__buf b;
-	iamw__buf_init(&b);
-	iamw__buf_adds(&b, prefix);
-	iamw__buf_adds(&b, what ? what : "");
-	int rc = push(c, arr, new_string_buf(&b));
-	iamw__buf_free(&b);
-	return rc;
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return push(c, cJSON_GetObjectItemCaseSensitive(c->locs, key), cJSON_CreateString(text));
 }
 
 static cJSON *new_string_buf(const iamw__buf *b)
@@ -1134,7 +1132,10 @@ static int cfn_convert(conv *c, const cJSON *doc, cJSON *out)
 		cJSON *obj = cJSON_CreateObject();
 		int rc = push(c, dst, obj);
 		if (!rc)
-			rc = note_origin(c, dst->string, "Resources.", c->what);
+			rc = locate(c, dst == filters  ? "metricFilters"
+			               : dst == alarms ? "metricAlarms"
+			                               : "compositeAlarms",
+			            "Resources.%s", c->what);
 		if (rc)
 			return rc;
 		if (dst == filters)
@@ -1349,7 +1350,7 @@ static int tf_module(conv *c, const cJSON *mod, const cJSON *changes, cJSON *out
 		cJSON *obj = cJSON_CreateObject();
 		int rc = push(c, dst, obj);
 		if (!rc)
-			rc = note_origin(c, dst->string, "", address);
+			rc = locate(c, native_keys[kind], "%s", address);
 		if (!rc)
 			rc = kind == 0   ? tf_metric_filter(c, values, obj)
 			     : kind == 1 ? tf_metric_alarm(c, values, obj)
@@ -1392,8 +1393,6 @@ static int tf_convert(conv *c, const cJSON *doc, cJSON *out)
 }
 
 /* ------------------------------------------------------------ native */
-
-static const char *const native_keys[] = {"metricFilters", "metricAlarms", "compositeAlarms"};
 
 static int native_check(conv *c, const cJSON *doc)
 {
@@ -1445,30 +1444,31 @@ static const char *pick(const char *s, const char *def)
 	return (s && s[0]) ? s : def;
 }
 
+/* Native documents: each definition is where it already is. */
+static int native_locations(conv *c, const cJSON *doc)
+{
+	for (size_t k = 0; k < N(native_keys); k++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, native_keys[k]);
+		int i = 0;
+		for (const cJSON *it = a ? a->child : NULL; it; it = it->next, i++) {
+			int rc = locate(c, native_keys[k], "%s[%d]", native_keys[k], i);
+			if (rc)
+				return rc;
+		}
+	}
+	return IAMW_OK;
+}
+
 int iamw__rules_normalize(const cJSON *doc, const iamw__rules_context *ctx, cJSON **out,
                           iamw_error *err)
 {
-	return iamw__rules_normalize_ex(doc, ctx, out, NULL, err);
+	return iamw__rules_normalize_located(doc, ctx, out, NULL, err);
 }
 
-/* {"metricFilters":[],"metricAlarms":[],"compositeAlarms":[]}, or NULL. */
-static cJSON *empty_document(conv *c)
-{
-	cJSON *r = cJSON_CreateObject();
-	if (!r) {
-		oom(c);
-		return NULL;
-	}
-	for (size_t k = 0; k < N(native_keys); k++)
-		if (put(c, r, native_keys[k], cJSON_CreateArray())) {
-			cJSON_Delete(r);
-			return NULL;
-		}
-	return r;
-}
+static int normalize(conv *c, const cJSON *doc, const iamw__rules_context *ctx, cJSON **out);
 
-int iamw__rules_normalize_ex(const cJSON *doc, const iamw__rules_context *ctx, cJSON **out,
-                             cJSON **origins, iamw_error *err)
+int iamw__rules_normalize_located(const cJSON *doc, const iamw__rules_context *ctx, cJSON **out,
+                                  cJSON **locations, iamw_error *err)
 {
 	iamw__error_clear(err);
 	conv c;
@@ -1478,40 +1478,59 @@ int iamw__rules_normalize_ex(const cJSON *doc, const iamw__rules_context *ctx, c
 		return iamw__error_set(err, IAMW_EINVAL, IAMW_NO_OFFSET, 0, SRC,
 		                       "invalid argument");
 	*out = NULL;
-	if (origins)
-		*origins = NULL;
+	if (locations) {
+		*locations = NULL;
+		c.locs = cJSON_CreateObject();
+		if (!c.locs)
+			return oom(&c);
+		for (size_t k = 0; k < N(native_keys); k++) {
+			int rc = put(&c, c.locs, native_keys[k], cJSON_CreateArray());
+			if (rc) {
+				cJSON_Delete(c.locs);
+				return rc;
+			}
+		}
+	}
+	int rc = normalize(&c, doc, ctx, out);
+	if (rc || !locations)
+		cJSON_Delete(c.locs);
+	else
+		*locations = c.locs;
+	return rc;
+}
+
+static int normalize(conv *c, const cJSON *doc, const iamw__rules_context *ctx, cJSON **out)
+{
 	iamw__rules_format fmt;
 	if (iamw__rules_detect(doc, &fmt) != IAMW_OK)
-		return fail(&c, IAMW_EJSON,
+		return fail(c, IAMW_EJSON,
 		            "not a rules document (metricFilters/metricAlarms/compositeAlarms), "
 		            "CloudFormation template (Resources) or terraform show -json output");
-	c.account = pick(ctx ? ctx->account_id : NULL, IAMW__RULES_DEFAULT_ACCOUNT);
-	c.region = pick(ctx ? ctx->region : NULL, IAMW__RULES_DEFAULT_REGION);
-	c.partition = strncmp(c.region, "cn-", 3) == 0       ? "aws-cn"
-	              : strncmp(c.region, "us-gov-", 7) == 0 ? "aws-us-gov"
-	                                                     : "aws";
+	c->account = pick(ctx ? ctx->account_id : NULL, IAMW__RULES_DEFAULT_ACCOUNT);
+	c->region = pick(ctx ? ctx->region : NULL, IAMW__RULES_DEFAULT_REGION);
+	c->partition = strncmp(c->region, "cn-", 3) == 0       ? "aws-cn"
+	               : strncmp(c->region, "us-gov-", 7) == 0 ? "aws-us-gov"
+	                                                       : "aws";
 	int rc;
 	if (fmt == IAMW__RULES_NATIVE) {
-		if ((rc = native_check(&c, doc)))
+		if ((rc = native_check(c, doc)) || (rc = native_locations(c, doc)))
 			return rc;
 		*out = cJSON_Duplicate(doc, 1);
-		return *out ? IAMW_OK : oom(&c);
+		return *out ? IAMW_OK : oom(c);
 	}
-	cJSON *r = empty_document(&c);
+	cJSON *r = cJSON_CreateObject();
 	if (!r)
-		return err ? err->code : IAMW_ENOMEM;
-	if (origins && !(c.origins = empty_document(&c))) {
-		cJSON_Delete(r);
-		return IAMW_ENOMEM;
-	}
-	rc = fmt == IAMW__RULES_CLOUDFORMATION ? cfn_convert(&c, doc, r) : tf_convert(&c, doc, r);
+		return oom(c);
+	for (size_t k = 0; k < N(native_keys); k++)
+		if ((rc = put(c, r, native_keys[k], cJSON_CreateArray()))) {
+			cJSON_Delete(r);
+			return rc;
+		}
+	rc = fmt == IAMW__RULES_CLOUDFORMATION ? cfn_convert(c, doc, r) : tf_convert(c, doc, r);
 	if (rc) {
 		cJSON_Delete(r);
-		cJSON_Delete(c.origins);
 		return rc;
 	}
 	*out = r;
-	if (origins)
-		*origins = c.origins;
 	return IAMW_OK;
 }

@@ -59,13 +59,14 @@ int iamw__rules_detect(const struct cJSON *doc, iamw__rules_format *out);
 int iamw__rules_normalize(const struct cJSON *doc, const iamw__rules_context *ctx,
                           struct cJSON **out, iamw_error *err);
 
-/* iamw__rules_normalize, and when origins is not NULL and doc is a
- * CloudFormation template or terraform output, *origins receives (caller
- * frees) an object of the same three arrays holding, for each converted
- * definition, where it came from: "Resources.<logical id>" or the terraform
- * address. For a rules document *origins is NULL: its own paths
- * ("metricAlarms[2]") name the definitions. */
-int iamw__rules_normalize_ex(const struct cJSON *doc, const iamw__rules_context *ctx,
-                             struct cJSON **out, struct cJSON **origins, iamw_error *err);
+/* iamw__rules_normalize(), and when locations is not NULL *locations
+ * receives a new object (the caller frees it with cJSON_Delete()) holding,
+ * for each of the three lists, where each converted definition came from:
+ * "metricFilters[3]" in a rules document, "Resources.<LogicalId>" in a
+ * CloudFormation template, the resource address ("module.a.aws_..._alarm.x")
+ * in terraform output. On failure *locations is NULL. */
+int iamw__rules_normalize_located(const struct cJSON *doc, const iamw__rules_context *ctx,
+                                  struct cJSON **out, struct cJSON **locations,
+                                  iamw_error *err);
 
 #endif /* IAMW_RULES_CONVERT_H */

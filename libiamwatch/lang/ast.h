@@ -47,6 +47,9 @@ typedef struct iamw__value {
 	int trail_star;
 	double num;
 	iamw__regex *re;
+	size_t offset; /* the value as written in the pattern source (quotes included) */
+	size_t length;
+	int quoted;    /* written as a "quoted string" */
 } iamw__value;
 
 /* ------------------------------------------------------------------ selectors */
@@ -92,6 +95,8 @@ typedef struct iamw__node {
 	iamw__value val;
 	size_t offset; /* span of a condition in the pattern source */
 	size_t length;
+	size_t op_offset; /* AND / OR: offset of the first '&&' / '||' between the kids */
+	int grouped;      /* written inside parentheses of its own */
 } iamw__node;
 
 /* ------------------------------------------------------------------ families */

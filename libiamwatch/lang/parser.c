@@ -224,6 +224,9 @@ static int parse_value(parser *ps, iamw__cmp_op op, iamw__value *v)
 	if (op != IAMW__OP_EQ && op != IAMW__OP_NE && v->kind != IAMW__VAL_NUMBER)
 		return fail(ps, IAMW_ESYNTAX, t.offset, t.length,
 		            "the operators <, <=, > and >= need a number");
+	v->offset = t.offset;
+	v->length = t.length;
+	v->quoted = t.kind == IAMW_TOK_STRING;
 	next_expr(ps);
 	return 0;
 }
@@ -441,6 +444,7 @@ static int parse_primary(parser *ps, iamw__node **out)
 		if (ps->tok.kind != IAMW_TOK_RPAREN)
 			return unexpected(ps, "')'");
 		ps->depth--;
+		(*out)->grouped = 1;
 		next_expr(ps);
 		return 0;
 	}
@@ -464,6 +468,7 @@ static int parse_chain(parser *ps, void *ctx, iamw__tok_kind op, iamw__node_kind
 	iamw__node *n = new_node(ps, kind);
 	if (!n || add_kid(ps, n, first))
 		return ps->failed;
+	n->op_offset = ps->tok.offset;
 	while (ps->tok.kind == op) {
 		next_expr(ps);
 		iamw__node *k;
@@ -586,6 +591,7 @@ static int parse_f_primary(parser *ps, field_ctx *fc, iamw__node **out)
 		if (ps->tok.kind != IAMW_TOK_RPAREN)
 			return unexpected(ps, "')'");
 		ps->depth--;
+		(*out)->grouped = 1;
 		next_expr(ps);
 		return 0;
 	}

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "lang/walk.h"
 #include "match/eval.h"
 
 static iamw_condition_op op_of(iamw__cmp_op op)
@@ -25,23 +26,22 @@ static void set_value(iamw_condition *c, const iamw__value *v)
 	c->trailing_wildcard = v->trail_star;
 }
 
-static int walk(const iamw__node *n, const char *field, unsigned depth, iamw_condition_cb cb,
-                void *payload)
+typedef struct adapter {
+	iamw_condition_cb cb;
+	void *payload;
+} adapter;
+
+/* One leaf of the shared walk (lang/walk.c) as a public condition. */
+static int visit(const iamw__leaf *leaf, void *payload)
 {
-	if (n->kind == IAMW__NODE_AND || n->kind == IAMW__NODE_OR) {
-		for (size_t i = 0; i < n->n_kids; i++) {
-			int r = walk(n->kids[i], field, depth + 1, cb, payload);
-			if (r)
-				return r;
-		}
-		return 0;
-	}
+	const adapter *a = payload;
+	const iamw__node *n = leaf->node;
 	iamw_condition c;
 	memset(&c, 0, sizeof c);
-	c.field = field ? field : n->sel->text;
+	c.field = leaf->field;
 	c.offset = n->offset;
 	c.length = n->length;
-	c.depth = depth;
+	c.depth = leaf->depth;
 	switch (n->kind) {
 	case IAMW__NODE_CMP:
 		c.op = op_of(n->op);
@@ -53,7 +53,7 @@ static int walk(const iamw__node *n, const char *field, unsigned depth, iamw_con
 	case IAMW__NODE_NOT_EXISTS: c.op = IAMW_OP_NOT_EXISTS; break;
 	default: return 0;
 	}
-	return cb(&c, payload);
+	return a->cb(&c, a->payload);
 }
 
 int iamw_pattern_foreach_condition(const iamw_pattern *p, iamw_condition_cb cb, void *payload)
@@ -98,17 +98,10 @@ int iamw_pattern_foreach_condition(const iamw_pattern *p, iamw_condition_cb cb, 
 		return cb(&c, payload);
 	}
 	case IAMW_PATTERN_JSON:
-		return walk(p->root, NULL, 0, cb, payload);
-	case IAMW_PATTERN_DELIMITED:
-		for (size_t i = 0; i < p->n_fields; i++) {
-			const iamw__field *f = &p->fields[i];
-			if (f->kind == IAMW__FIELD_NAMED && f->cond) {
-				int r = walk(f->cond, f->name, 0, cb, payload);
-				if (r)
-					return r;
-			}
-		}
-		return IAMW_OK;
+	case IAMW_PATTERN_DELIMITED: {
+		adapter a = {cb, payload};
+		return iamw__walk_leaves(p, visit, &a);
+	}
 	}
 	return IAMW_OK;
 }

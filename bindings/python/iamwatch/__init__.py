@@ -42,6 +42,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 from . import _types as _T
 from ._ffi import (BINDING_VERSION, IamwatchError, PatternError, Status, lib as _lib,
                    set_library_file, take_buffer as _take)
+from .analysis import (Knowledge, Severity, Finding, lint, CoverageStatus, ControlResult,
+                       CoverageReport, Coverage, check)
 
 __all__ = [
     "version", "version_info", "set_library_file", "strerror", "status_name", "normalize_rules",
@@ -52,6 +54,8 @@ __all__ = [
     "FilterInfo", "AlarmInfo", "Notification",
     "NO_TIME", "DEFAULT_MAX_EVENT_SIZE",
     "packs", "pack", "pack_text", "resolve_pack",
+    "Knowledge", "Severity", "Finding", "lint",
+    "CoverageStatus", "ControlResult", "CoverageReport", "Coverage", "check",
 ]
 
 __version__ = "%d.%d.%d" % BINDING_VERSION

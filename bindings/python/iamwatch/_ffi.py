@@ -200,6 +200,7 @@ _NATURAL_SOURCE = {
     "iamw_engine_restore_state": ("state", ""),
     "iamw_engine_merge_state": ("state", ""),
     "iamw_engine_load_rules_from": ("rules",),
+    "iamw_coverage_add_rules": ("rules",),
 }
 
 
@@ -284,6 +285,7 @@ def check_load_error(result, func, args):
 _S = POINTER(c_size_t)
 _OUTBUF = POINTER(c_void_p)
 _P, _M, _F, _A, _E, _N = T.PatternP, T.MatchP, T.MetricFilterP, T.AggregatorP, T.EngineP, T.NotificationP
+_K, _C = T.KnowledgeP, T.CoverageP
 _ERR = POINTER(T.Error)
 _DIMS = POINTER(T.Dimension)
 
@@ -396,6 +398,28 @@ FUNCTIONS = [
     ("iamw_pack_name", [c_size_t], c_char_p, None),
     ("iamw_pack_resolve", [c_char_p], c_char_p, None),
     ("iamw_pack_get", [c_char_p, POINTER(c_void_p), _S], c_int, None),
+    # CloudTrail knowledge and lint
+    ("iamw_knowledge_new", [POINTER(_K)], c_int, check_status),
+    ("iamw_knowledge_free", [_K], None, None),
+    ("iamw_knowledge_event_known", [_K, c_char_p, c_char_p], c_int, check_status),
+    ("iamw_lint_severity_name", [c_int], c_char_p, None),
+    ("iamw_lint_options_init", [POINTER(T.LintOptions), c_uint], c_int, check_status),
+    # the callbacks' own exceptions are re-raised by the caller (analysis.py)
+    ("iamw_lint_pattern", [_K, c_char_p, c_size_t, POINTER(T.LintOptions), _ERR], c_int, None),
+    ("iamw_lint_rules", [_K, c_char_p, c_size_t, POINTER(T.LintOptions), _ERR], c_int, None),
+    # CIS coverage
+    ("iamw_coverage_status_name", [c_int], c_char_p, None),
+    ("iamw_coverage_new", [POINTER(_C), c_char_p, _ERR], c_int, check_error),
+    ("iamw_coverage_free", [_C], None, None),
+    ("iamw_coverage_add_rules", [_C, c_char_p, c_size_t, c_char_p, _ERR], c_int, check_error),
+    ("iamw_coverage_run", [_C], c_int, check_status),
+    ("iamw_coverage_benchmark", [_C], c_char_p, None),
+    ("iamw_coverage_benchmark_version", [_C], c_char_p, None),
+    ("iamw_coverage_rules_count", [_C], c_size_t, None),
+    ("iamw_coverage_rules_origin", [_C, c_size_t], c_char_p, None),
+    ("iamw_coverage_control_count", [_C], c_size_t, None),
+    ("iamw_coverage_control_at", [_C, c_size_t], POINTER(T.CoverageControl), None),
+    ("iamw_coverage_json", [_C, _OUTBUF, _S], c_int, check_status),
 ]
 
 # --------------------------------------------------------------- loading

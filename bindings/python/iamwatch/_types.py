@@ -46,12 +46,22 @@ class Notification_(ctypes.Structure):
     """struct iamw_notification (opaque; valid only during the callback)."""
 
 
+class Knowledge_(ctypes.Structure):
+    """struct iamw_knowledge (opaque)."""
+
+
+class Coverage_(ctypes.Structure):
+    """struct iamw_coverage (opaque)."""
+
+
 PatternP = ctypes.POINTER(Pattern_)
 MatchP = ctypes.POINTER(Match_)
 MetricFilterP = ctypes.POINTER(MetricFilter_)
 AggregatorP = ctypes.POINTER(Aggregator_)
 EngineP = ctypes.POINTER(Engine_)
 NotificationP = ctypes.POINTER(Notification_)
+KnowledgeP = ctypes.POINTER(Knowledge_)
+CoverageP = ctypes.POINTER(Coverage_)
 
 # --------------------------------------------------------------- public structs
 
@@ -153,3 +163,87 @@ class Dimension(ctypes.Structure):
 CONDITION_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(Condition), ctypes.c_void_p)
 #: iamw_notify_cb: void (*)(const iamw_notification *, void *)
 NOTIFY_CB = ctypes.CFUNCTYPE(None, NotificationP, ctypes.c_void_p)
+
+
+# --------------------------------------------------------------- lint
+
+LINT_OPTIONS_VERSION = 1
+#: IAMW_LINT_NO_PATTERN: (size_t)-1
+LINT_NO_PATTERN = SIZE_MAX
+
+
+class LintTarget(ctypes.Structure):
+    """struct iamw_lint_target."""
+
+    _fields_ = [
+        ("index", c_size_t),
+        ("pattern", c_char_p),
+        ("filter", c_char_p),
+        ("location", c_char_p),
+        ("log_group", c_char_p),
+        ("origin", c_char_p),
+    ]
+
+
+class LintFinding(ctypes.Structure):
+    """struct iamw_lint_finding."""
+
+    _fields_ = [
+        ("code", c_char_p),
+        ("severity", c_int),
+        ("status", c_int),
+        ("index", c_size_t),
+        ("offset", c_size_t),
+        ("length", c_size_t),
+        ("pattern", c_char_p),
+        ("filter", c_char_p),
+        ("location", c_char_p),
+        ("origin", c_char_p),
+        ("message", c_char_p),
+        ("suggestion", c_char_p),
+    ]
+
+
+#: iamw_lint_finding_cb: int (*)(const iamw_lint_finding *, void *)
+LINT_FINDING_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(LintFinding), ctypes.c_void_p)
+#: iamw_lint_target_cb: int (*)(const iamw_lint_target *, void *)
+LINT_TARGET_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(LintTarget), ctypes.c_void_p)
+
+
+class LintOptions(ctypes.Structure):
+    """struct iamw_lint_options."""
+
+    _fields_ = [
+        ("version", c_uint),
+        ("origin", c_char_p),
+        ("on_finding", LINT_FINDING_CB),
+        ("on_target", LINT_TARGET_CB),
+        ("payload", ctypes.c_void_p),
+        ("account_id", c_char_p),
+        ("region", c_char_p),
+    ]
+
+
+# --------------------------------------------------------------- coverage
+
+
+class CoverageControl(ctypes.Structure):
+    """struct iamw_coverage_control (borrowed from the coverage object)."""
+
+    _fields_ = [
+        ("id", c_char_p),
+        ("title", c_char_p),
+        ("status", c_int),
+        ("filter", c_char_p),
+        ("filter_origin", c_char_p),
+        ("alarm", c_char_p),
+        ("alarm_origin", c_char_p),
+        ("reasons", ctypes.POINTER(c_char_p)),
+        ("n_reasons", c_size_t),
+        ("notes", ctypes.POINTER(c_char_p)),
+        ("n_notes", c_size_t),
+        ("witnesses", ctypes.POINTER(c_char_p)),
+        ("n_witnesses", c_size_t),
+        ("records", c_size_t),
+        ("exhaustive", c_int),
+    ]
