@@ -119,8 +119,8 @@ typedef int (*iamw_lint_finding_cb)(const iamw_lint_finding *finding, void *payl
 /** Options of a lint call. */
 typedef struct iamw_lint_options {
 	unsigned version;                /**< IAMW_LINT_OPTIONS_VERSION */
-	const char *origin;              /**< a label for the input (a file name), copied into
-	                                      every target and finding; may be NULL */
+	const char *origin;              /**< a label for the input (a file name), passed on
+	                                      to every target and finding; may be NULL */
 	iamw_lint_finding_cb on_finding; /**< required */
 	iamw_lint_target_cb on_target;   /**< may be NULL */
 	void *payload;                   /**< passed to both callbacks */
