@@ -41,6 +41,9 @@
 
 /* The most matches tried at one time (doubling from 4). */
 #define MAX_MATCHES 1024u
+/* ... except to confirm a number that the statistics of one and two matches
+ * point at, which may be this large (a simulation ingests that many). */
+#define MAX_GUESS 100000u
 /* Transitions remembered per simulation (a few are ever made). */
 #define MAX_LOG 32
 /* The log group's other traffic: one record a minute, this far into it. */
@@ -367,7 +370,7 @@ static int why_structural(const sim *s, iamw__strset *p)
 
 /* No number of matches alarmed, and nothing structural says why: what the
  * statistic of one match came to. */
-static int why_never(const sim *one, iamw__strset *p)
+static int why_never(const sim *one, unsigned tried, iamw__strset *p)
 {
 	const iamw__metric_alarm_def *d = alarm_of(one);
 	const iamw_metric_filter *f = filter_of(one);
@@ -388,7 +391,7 @@ static int why_never(const sim *one, iamw__strset *p)
 	if ((d->statistic == IAMW_STAT_SUM || d->statistic == IAMW_STAT_SAMPLE_COUNT) && have &&
 	    v > 0 && (d->comparison == IAMW_CMP_GE || d->comparison == IAMW_CMP_GT))
 		return iamw__strset_addf(p, "alarm threshold %g needs more than %u matches",
-		                         d->threshold, MAX_MATCHES);
+		                         d->threshold, tried);
 	if (have)
 		return iamw__strset_addf(p, "%s of one match is %g, which does not breach %s %g",
 		                         stat_name(d), v, iamw__comparison_name(d->comparison),
@@ -467,18 +470,18 @@ static int halve(const char *fj, const char *aj, const char *beat, const char *e
 }
 
 /* The first k the statistics of 1 and 2 matches (v1 < v2) point at when
- * each match adds as much as the second did, or MAX_MATCHES + 1. */
+ * each match adds as much as the second did, or MAX_GUESS + 1. */
 static unsigned extrapolate(const iamw__metric_alarm_def *d, double v1, double v2)
 {
 	double step = v2 - v1, k = 2;
 	if (d->comparison == IAMW_CMP_GE || d->comparison == IAMW_CMP_GT)
 		k = ceil((d->threshold - v1) / step) + 1;
-	if (!(k >= 3) || k > MAX_MATCHES)
-		return MAX_MATCHES + 1;
+	if (!(k >= 3) || k > MAX_GUESS)
+		return MAX_GUESS + 1;
 	unsigned n = (unsigned)k;
 	while (n > 3 && iamw__alarm_breaches(d, v1 + (n - 2) * step))
 		n--;
-	while (n <= MAX_MATCHES && !iamw__alarm_breaches(d, v1 + (n - 1) * step))
+	while (n <= MAX_GUESS && !iamw__alarm_breaches(d, v1 + (n - 1) * step))
 		n++;
 	return n;
 }
@@ -486,17 +489,18 @@ static unsigned extrapolate(const iamw__metric_alarm_def *d, double v1, double v
 /* How many matches at one time the alarm needs: 2 matches are simulated;
  * when the period's statistic grew, the number where it would breach is
  * simulated with the one below it to confirm; otherwise, or when that fails
- * to confirm, 3, 4, 8, ... MAX_MATCHES matches, halving between the last
- * that failed and the first that alarmed. A statistic that does not grow
- * with matches (Maximum of a constant value) needs no more than that.
- * *needed = 0 when no number up to MAX_MATCHES is enough, else *t receives
- * that run's transition into ALARM. v1: the statistic of one match. */
+ * to confirm, 3, 4, 8, ... MAX_MATCHES (or the guess, when larger) matches,
+ * halving between the last that failed and the first that alarmed. A
+ * statistic that does not grow with matches (Maximum of a constant value)
+ * needs no more than that. *needed = 0 when no number up to *tried is
+ * enough, else *t receives that run's transition into ALARM. */
 static int matches_needed(const sim *one, const char *fj, const char *aj, const char *event,
-                          unsigned *needed, transition *t)
+                          unsigned *needed, unsigned *tried, transition *t)
 {
 	const char *beat = one->beat;
 	double v1, v2;
 	*needed = 0;
+	*tried = 2;
 	int have1 = stat_at(one, one->match_at, &v1);
 	int r = simulate(fj, aj, beat, event, 2, t, &v2, NULL);
 	if (r < 0)
@@ -507,13 +511,16 @@ static int matches_needed(const sim *one, const char *fj, const char *aj, const 
 	}
 	if (have1 && !isnan(v2) && v2 <= v1)
 		return IAMW_OK; /* more matches do not move it */
-	unsigned lo = 2, k = 3, guess = 0;
+	unsigned lo = 2, k = 3, guess = 0, limit = MAX_MATCHES;
 	if (have1 && !isnan(v2)) {
 		guess = extrapolate(alarm_of(one), v1, v2);
-		k = guess <= MAX_MATCHES ? guess : MAX_MATCHES;
+		if (guess <= MAX_GUESS && guess > limit)
+			limit = guess;
+		k = guess <= limit ? guess : limit;
 	}
 	/* grow from the guess (or from 3) until it alarms */
-	while (k <= MAX_MATCHES) {
+	while (k <= limit) {
+		*tried = k;
 		transition tk;
 		r = simulate(fj, aj, beat, event, k, &tk, NULL, NULL);
 		if (r < 0)
@@ -535,9 +542,9 @@ static int matches_needed(const sim *one, const char *fj, const char *aj, const 
 			return halve(fj, aj, beat, event, lo, k, needed, t);
 		}
 		lo = k;
-		k = k == MAX_MATCHES ? MAX_MATCHES + 1 : k < 4 ? k + 1 : k * 2;
-		if (k > MAX_MATCHES && lo < MAX_MATCHES)
-			k = MAX_MATCHES;
+		k = k == limit ? limit + 1 : k < 4 ? k + 1 : k * 2;
+		if (k > limit && lo < limit)
+			k = limit;
 	}
 	return IAMW_OK;
 }
@@ -696,17 +703,17 @@ int iamw__alarm_judge(const char *fj, const char *aj, const char *event, iamw__s
 		if (!rc && quiet)
 			rc = why_actions(&one, quiet, p);
 	} else if (!first) {
-		unsigned needed = 0;
+		unsigned needed = 0, tried = 1;
 		transition t;
 		int n = why_structural(&one, p);
 		if (n < 0)
 			rc = n;
-		else if (n == 0 && !(rc = matches_needed(&one, fj, aj, event, &needed, &t)) &&
-		         needed)
+		else if (n == 0 &&
+		         !(rc = matches_needed(&one, fj, aj, event, &needed, &tried, &t)) && needed)
 			rc = iamw__strset_addf(p, "alarm threshold %g needs %u matches",
 			                       alarm_of(&one)->threshold, needed);
 		if (!rc && n == 0 && !needed)
-			rc = why_never(&one, p);
+			rc = why_never(&one, tried, p);
 		if (!rc && needed)
 			rc = why_actions(&one, &t, p);
 	} else {
