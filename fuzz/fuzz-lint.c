@@ -5,11 +5,11 @@
  *
  * Checks (abort() on violation, which libFuzzer reports as a crash):
  *  - the call returns IAMW_OK (or IAMW_ENOMEM) and reports exactly one target,
- *    index 0, whose pattern equals the input up to its first NUL byte;
+ *    index 0, whose pattern has the input's length (NUL bytes included);
  *  - every finding has a code, a message, a known severity and index 0;
  *    errors carry a negative status, warnings and notes none;
  *  - an offset is IAMW_NO_OFFSET (length 0) or lies in the pattern with
- *    offset + length <= the pattern's length;
+ *    offset + length <= pattern_len;
  *  - at most one compile error, and it comes first;
  *  - the same input linted again gives the same findings (the knowledge and
  *    the typical records hold no state between calls).
@@ -47,6 +47,8 @@ static int on_target(const iamw_lint_target *t, void *payload)
 	seen *s = payload;
 	if (t->index != 0 || s->targets++ || !t->pattern || t->filter || t->location)
 		fail("a single pattern is one target, index 0, without filter or location");
+	if (t->pattern_len != s->size || t->pattern[t->pattern_len] != '\0')
+		fail("the target's pattern is not the input");
 	return 0;
 }
 
@@ -57,7 +59,9 @@ static int on_finding(const iamw_lint_finding *f, void *payload)
 		fail("finding without code, message or pattern");
 	if (f->index != 0)
 		fail("finding index is not 0");
-	size_t n = strlen(f->pattern);
+	size_t n = f->pattern_len;
+	if (n != s->size)
+		fail("the finding's pattern is not the input");
 	if (f->offset == IAMW_NO_OFFSET ? f->length != 0
 	                                : f->offset > n || f->length > n - f->offset)
 		fail("finding span outside the pattern");

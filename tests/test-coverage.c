@@ -274,8 +274,9 @@ START_TEST(alarms_that_fail)
 	alarm_case("{}", "{\"Threshold\":2}", "alarm threshold 2 needs 2 matches");
 	alarm_case("{\"metricValue\":\"2\"}", "{\"Threshold\":5}",
 	           "alarm threshold 5 needs 3 matches");
-	alarm_case("{}", "{\"Threshold\":5000}",
-	           "alarm threshold 5000 needs more than 1024 matches");
+	alarm_case("{}", "{\"Threshold\":5000}", "alarm threshold 5000 needs 5000 matches");
+	alarm_case("{}", "{\"Threshold\":1e9}",
+	           "alarm threshold 1e+09 needs more than 1024 matches");
 	alarm_case("{}", "{\"Period\":900}", "Period 900 s (CIS: 300 s)");
 	alarm_case("{\"defaultValue\":0}", "{\"Period\":900}",
 	           "keeps the alarm in ALARM for 930 s (330 s with the benchmark's alarm)");

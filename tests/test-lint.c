@@ -48,7 +48,10 @@ static int on_finding(const iamw_lint_finding *f, void *payload)
 	if (f->index != IAMW_LINT_NO_PATTERN) {
 		ck_assert_ptr_nonnull(f->pattern);
 		if (f->offset != IAMW_NO_OFFSET)
-			ck_assert_uint_le(f->offset + f->length, strlen(f->pattern) + 1);
+			ck_assert_uint_le(f->offset + f->length, f->pattern_len);
+	} else {
+		ck_assert_ptr_null(f->pattern);
+		ck_assert_uint_eq(f->pattern_len, 0);
 	}
 	if (g->n < 64) {
 		copy(g->code[g->n], sizeof g->code[0], f->code);

@@ -43,17 +43,30 @@ typedef struct report {
 	size_t counts[4]; /* by iamw_lint_severity */
 } report;
 
+/* Add item to arr (or, with a key, to an object); 0 when out of memory. */
+static int put(cJSON *to, const char *key, cJSON *item)
+{
+	if (item && (key ? cJSON_AddItemToObject(to, key, item) : cJSON_AddItemToArray(to, item)))
+		return 1;
+	cJSON_Delete(item);
+	return 0;
+}
+
+static cJSON *text_or_null(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
 static int on_target(const iamw_lint_target *t, void *payload)
 {
 	report *r = payload;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToArray(r->patterns, o);
-	cJSON_AddStringToObject(o, "filter", t->filter ? t->filter : "-");
-	cJSON_AddStringToObject(o, "pattern", t->pattern);
-	cJSON_AddArrayToObject(o, "errors");
-	cJSON_AddArrayToObject(o, "warnings");
 	r->current = o;
-	return 0;
+	int ok = put(r->patterns, NULL, o) &&
+	         put(o, "filter", cJSON_CreateString(t->filter ? t->filter : "-")) &&
+	         put(o, "pattern", cJSON_CreateString(t->pattern)) &&
+	         put(o, "errors", cJSON_CreateArray()) && put(o, "warnings", cJSON_CreateArray());
+	return ok ? 0 : IAMW_ENOMEM;
 }
 
 static int on_finding(const iamw_lint_finding *f, void *payload)
@@ -62,27 +75,19 @@ static int on_finding(const iamw_lint_finding *f, void *payload)
 	int err = f->severity == IAMW_LINT_ERROR, doc = f->index == IAMW_LINT_NO_PATTERN;
 	r->counts[f->severity & 3]++;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToArray(
-	    doc ? r->errors : cJSON_GetObjectItem(r->current, err ? "errors" : "warnings"), o);
-	cJSON_AddStringToObject(o, "code", f->code);
-	if (!err)
-		cJSON_AddStringToObject(o, "severity", iamw_lint_severity_name(f->severity));
-	cJSON_AddNumberToObject(o, "offset", f->offset == IAMW_NO_OFFSET ? 0 : (double)f->offset);
-	cJSON_AddNumberToObject(o, "length", (double)f->length);
-	cJSON_AddStringToObject(o, "message", f->message);
-	if (!err)
-		cJSON_AddItemToObject(o, "suggestion",
-		                      f->suggestion ? cJSON_CreateString(f->suggestion)
-		                                    : cJSON_CreateNull());
-	if (doc) {
-		cJSON_AddItemToObject(o, "definition",
-		                      f->filter ? cJSON_CreateString(f->filter)
-		                                : cJSON_CreateNull());
-		cJSON_AddItemToObject(o, "location",
-		                      f->location ? cJSON_CreateString(f->location)
-		                                  : cJSON_CreateNull());
-	}
-	return 0;
+	int ok =
+	    put(doc ? r->errors : cJSON_GetObjectItem(r->current, err ? "errors" : "warnings"),
+	        NULL, o) &&
+	    put(o, "code", cJSON_CreateString(f->code)) &&
+	    (err || put(o, "severity", cJSON_CreateString(iamw_lint_severity_name(f->severity)))) &&
+	    put(o, "offset",
+	        cJSON_CreateNumber(f->offset == IAMW_NO_OFFSET ? 0 : (double)f->offset)) &&
+	    put(o, "length", cJSON_CreateNumber((double)f->length)) &&
+	    put(o, "message", cJSON_CreateString(f->message)) &&
+	    (err || put(o, "suggestion", text_or_null(f->suggestion))) &&
+	    (!doc || (put(o, "definition", text_or_null(f->filter)) &&
+	              put(o, "location", text_or_null(f->location))));
+	return ok ? 0 : IAMW_ENOMEM;
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -166,12 +171,13 @@ int cmd_lint(int argc, char **argv)
 		return EXIT_TROUBLE;
 	}
 	report r = {cJSON_CreateObject(), NULL, NULL, NULL, {0}};
-	cJSON_AddStringToObject(r.root, "source", label);
-	r.patterns = cJSON_AddArrayToObject(r.root, "patterns");
-	r.errors = cJSON_AddArrayToObject(r.root, "errors");
 	iamw_lint_options o;
-	iamw_error err;
-	int rc = iamw_lint_options_init(&o, IAMW_LINT_OPTIONS_VERSION);
+	iamw_error err = {IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "lint", "out of memory"};
+	int rc = IAMW_ENOMEM;
+	if (r.root && put(r.root, "source", cJSON_CreateString(label)) &&
+	    (r.patterns = cJSON_AddArrayToObject(r.root, "patterns")) &&
+	    (r.errors = cJSON_AddArrayToObject(r.root, "errors")))
+		rc = iamw_lint_options_init(&o, IAMW_LINT_OPTIONS_VERSION);
 	o.origin = label;
 	o.on_finding = on_finding;
 	o.on_target = on_target;
@@ -190,6 +196,8 @@ int cmd_lint(int argc, char **argv)
 			print_human(&r, label);
 		cJSON_free(s);
 		status = r.counts[IAMW_LINT_ERROR] ? 2 : r.counts[IAMW_LINT_WARNING] ? 1 : 0;
+		if (json && !s)
+			status = EXIT_TROUBLE; /* out of memory */
 	}
 	cJSON_Delete(r.root);
 	if (!is_static)

@@ -79,7 +79,8 @@ IAMW_API const char *iamw_lint_severity_name(iamw_lint_severity severity);
 /** One pattern the linter looked at. */
 typedef struct iamw_lint_target {
 	size_t index;          /**< 0-based, in the order patterns are linted */
-	const char *pattern;   /**< the pattern text (NUL-terminated) */
+	const char *pattern;   /**< the pattern text (NUL-terminated; may hold NUL bytes) */
+	size_t pattern_len;    /**< its length in bytes */
 	const char *filter;    /**< the metric filter's name; NULL for a single pattern */
 	const char *location;  /**< where the pattern is in the rules file
 	                            ("metricFilters[3].filterPattern",
@@ -97,8 +98,11 @@ typedef struct iamw_lint_finding {
 	int status;             /**< errors: the negative iamw_status; otherwise 0 */
 	size_t index;           /**< the target's index, or IAMW_LINT_NO_PATTERN */
 	size_t offset;          /**< byte offset into pattern, or IAMW_NO_OFFSET */
-	size_t length;          /**< bytes of pattern concerned (0 with IAMW_NO_OFFSET) */
-	const char *pattern;    /**< the pattern text; NULL for rules-level errors */
+	size_t length;          /**< bytes of pattern concerned (0 with IAMW_NO_OFFSET);
+	                             offset + length <= pattern_len */
+	const char *pattern;    /**< the pattern text (NUL-terminated; may hold NUL bytes);
+	                             NULL for rules-level errors */
+	size_t pattern_len;     /**< its length in bytes (0 without a pattern) */
 	const char *filter;     /**< the filter (or, for rules-level errors, the
 	                             definition) named; NULL when none */
 	const char *location;   /**< where in the rules file; NULL when unknown */
@@ -115,8 +119,8 @@ typedef int (*iamw_lint_finding_cb)(const iamw_lint_finding *finding, void *payl
 /** Options of a lint call. */
 typedef struct iamw_lint_options {
 	unsigned version;                /**< IAMW_LINT_OPTIONS_VERSION */
-	const char *origin;              /**< a label for the input (a file name), copied into
-	                                      every target and finding; may be NULL */
+	const char *origin;              /**< a label for the input (a file name), passed on
+	                                      to every target and finding; may be NULL */
 	iamw_lint_finding_cb on_finding; /**< required */
 	iamw_lint_target_cb on_target;   /**< may be NULL */
 	void *payload;                   /**< passed to both callbacks */

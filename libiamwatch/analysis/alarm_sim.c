@@ -17,19 +17,22 @@
  *     one evaluation period, threshold >= 1) - meanwhile further matches send
  *     nothing (a long Period, several evaluation periods, TreatMissingData
  *     ignore);
- *  4. when one match is not enough, 2, 3, 4, 8, ... matches at T tell how
- *     many the threshold needs;
+ *  4. when one match is not enough, simulating 2, 3, ... matches at T tells
+ *     how many the threshold needs (the statistics of 1 and 2 matches point
+ *     at the number to try first, and the one below it is tried too);
  *  5. when the filter takes dimension values from the event, a match with
  *     other values must reach the alarm too.
  *
  * What the engine did decides; the parsed definitions (the engine's own,
  * never the request JSON) are read only to word why.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "alarms/alarm_eval.h"
 #include "alarms/names.h"
 #include "analysis/alarm_sim.h"
 #include "analysis/records.h"
@@ -38,6 +41,9 @@
 
 /* The most matches tried at one time (doubling from 4). */
 #define MAX_MATCHES 1024u
+/* ... except to confirm a number that the statistics of one and two matches
+ * point at, which may be this large (a simulation ingests that many). */
+#define MAX_GUESS 100000u
 /* Transitions remembered per simulation (a few are ever made). */
 #define MAX_LOG 32
 /* The log group's other traffic: one record a minute, this far into it. */
@@ -188,28 +194,6 @@ static int leave_after(sim *s, const transition *a, int64_t *leave)
 	return rc;
 }
 
-/* A whole simulation: k matches; 1 when the alarm went to ALARM within
- * 300 s (then *t holds the transition), 0 when not, or a negative status.
- * With `leave`, the clock then runs through the alarm's whole evaluation
- * range and *leave receives how long after T the alarm left ALARM (-1:
- * never). */
-static int simulate(const char *fj, const char *aj, const char *beat, const char *event, unsigned k,
-                    transition *t, int64_t *leave)
-{
-	sim s;
-	int rc = sim_start(&s, fj, aj, beat);
-	if (!rc)
-		rc = sim_match(&s, event, k);
-	const transition *a =
-	    rc ? NULL : alarm_between(&s, s.match_at, s.match_at + IAMW__SIM_WITHIN_MS);
-	if (a)
-		*t = *a;
-	if (!rc && a && leave)
-		rc = leave_after(&s, a, leave);
-	iamw_engine_free(s.e);
-	return rc ? rc : a != NULL;
-}
-
 /* The alarm's statistic over the period the evaluation at `at` reads last
  * (the newest slot). 1 and *v when the engine has a value. */
 static int stat_at(const sim *s, int64_t at, double *v)
@@ -235,6 +219,31 @@ static int fires_low(const iamw__metric_alarm_def *d)
 {
 	return d->comparison == IAMW_CMP_LT || d->comparison == IAMW_CMP_LE ||
 	       d->comparison == IAMW_CMP_LT_LOWER;
+}
+
+/* A whole simulation: k matches; 1 when the alarm went to ALARM within
+ * 300 s (then *t holds the transition), 0 when not, or a negative status.
+ * With `value`, *value receives the statistic of the matches' period (NAN
+ * when the engine has none). With `leave`, the clock then runs through the
+ * alarm's whole evaluation range and *leave receives how long after T the
+ * alarm left ALARM (-1: never). */
+static int simulate(const char *fj, const char *aj, const char *beat, const char *event, unsigned k,
+                    transition *t, double *value, int64_t *leave)
+{
+	sim s;
+	int rc = sim_start(&s, fj, aj, beat);
+	if (!rc)
+		rc = sim_match(&s, event, k);
+	const transition *a =
+	    rc ? NULL : alarm_between(&s, s.match_at, s.match_at + IAMW__SIM_WITHIN_MS);
+	if (a)
+		*t = *a;
+	if (!rc && value && !stat_at(&s, s.match_at, value))
+		*value = NAN;
+	if (!rc && a && leave)
+		rc = leave_after(&s, a, leave);
+	iamw_engine_free(s.e);
+	return rc ? rc : a != NULL;
 }
 
 /* ------------------------------------------------------------ why */
@@ -361,7 +370,7 @@ static int why_structural(const sim *s, iamw__strset *p)
 
 /* No number of matches alarmed, and nothing structural says why: what the
  * statistic of one match came to. */
-static int why_never(const sim *one, iamw__strset *p)
+static int why_never(const sim *one, unsigned tried, iamw__strset *p)
 {
 	const iamw__metric_alarm_def *d = alarm_of(one);
 	const iamw_metric_filter *f = filter_of(one);
@@ -382,7 +391,7 @@ static int why_never(const sim *one, iamw__strset *p)
 	if ((d->statistic == IAMW_STAT_SUM || d->statistic == IAMW_STAT_SAMPLE_COUNT) && have &&
 	    v > 0 && (d->comparison == IAMW_CMP_GE || d->comparison == IAMW_CMP_GT))
 		return iamw__strset_addf(p, "alarm threshold %g needs more than %u matches",
-		                         d->threshold, MAX_MATCHES);
+		                         d->threshold, tried);
 	if (have)
 		return iamw__strset_addf(p, "%s of one match is %g, which does not breach %s %g",
 		                         stat_name(d), v, iamw__comparison_name(d->comparison),
@@ -438,43 +447,105 @@ static int why_actions(const sim *s, const transition *t, iamw__strset *p)
 
 /* ------------------------------------------------------------ steps */
 
-/* How many matches at one time the alarm needs (2, 3, 4, 8, ... up to
- * MAX_MATCHES, then halving between the last that failed and the first
- * that alarmed); *needed = 0 when none is enough, else *t receives that
- * run's transition into ALARM. */
-static int matches_needed(const char *fj, const char *aj, const char *beat, const char *event,
-                          unsigned *needed, transition *t)
+/* The smallest k in (lo, hi) for which k matches alarm, given that lo
+ * matches do not and hi matches do, by halving. */
+static int halve(const char *fj, const char *aj, const char *beat, const char *event, unsigned lo,
+                 unsigned hi, unsigned *needed, transition *t)
 {
-	unsigned lo = 1, hi = 0, k = 2; /* lo fails; hi alarms */
-	transition at_hi;
-	*needed = 0;
-	while (!hi && k <= MAX_MATCHES) {
-		int r = simulate(fj, aj, beat, event, k, &at_hi, NULL);
-		if (r < 0)
-			return r;
-		if (r)
-			hi = k;
-		else
-			lo = k;
-		k = k < 4 ? k + 1 : k * 2;
-	}
-	if (!hi)
-		return IAMW_OK;
 	while (hi - lo > 1) {
 		unsigned mid = lo + (hi - lo) / 2;
 		transition tm;
-		int r = simulate(fj, aj, beat, event, mid, &tm, NULL);
+		int r = simulate(fj, aj, beat, event, mid, &tm, NULL, NULL);
 		if (r < 0)
 			return r;
 		if (r) {
 			hi = mid;
-			at_hi = tm;
+			*t = tm;
 		} else {
 			lo = mid;
 		}
 	}
 	*needed = hi;
-	*t = at_hi;
+	return IAMW_OK;
+}
+
+/* The first k the statistics of 1 and 2 matches (v1 < v2) point at when
+ * each match adds as much as the second did, or MAX_GUESS + 1. */
+static unsigned extrapolate(const iamw__metric_alarm_def *d, double v1, double v2)
+{
+	double step = v2 - v1, k = 2;
+	if (d->comparison == IAMW_CMP_GE || d->comparison == IAMW_CMP_GT)
+		k = ceil((d->threshold - v1) / step) + 1;
+	if (!(k >= 3) || k > MAX_GUESS)
+		return MAX_GUESS + 1;
+	unsigned n = (unsigned)k;
+	while (n > 3 && iamw__alarm_breaches(d, v1 + (n - 2) * step))
+		n--;
+	while (n <= MAX_GUESS && !iamw__alarm_breaches(d, v1 + (n - 1) * step))
+		n++;
+	return n;
+}
+
+/* How many matches at one time the alarm needs: 2 matches are simulated;
+ * when the period's statistic grew, the number where it would breach is
+ * simulated with the one below it to confirm; otherwise, or when that fails
+ * to confirm, 3, 4, 8, ... MAX_MATCHES (or the guess, when larger) matches,
+ * halving between the last that failed and the first that alarmed. A
+ * statistic that does not grow with matches (Maximum of a constant value)
+ * needs no more than that. *needed = 0 when no number up to *tried is
+ * enough, else *t receives that run's transition into ALARM. */
+static int matches_needed(const sim *one, const char *fj, const char *aj, const char *event,
+                          unsigned *needed, unsigned *tried, transition *t)
+{
+	const char *beat = one->beat;
+	double v1, v2;
+	*needed = 0;
+	*tried = 2;
+	int have1 = stat_at(one, one->match_at, &v1);
+	int r = simulate(fj, aj, beat, event, 2, t, &v2, NULL);
+	if (r < 0)
+		return r;
+	if (r) {
+		*needed = 2;
+		return IAMW_OK;
+	}
+	if (have1 && !isnan(v2) && v2 <= v1)
+		return IAMW_OK; /* more matches do not move it */
+	unsigned lo = 2, k = 3, guess = 0, limit = MAX_MATCHES;
+	if (have1 && !isnan(v2)) {
+		guess = extrapolate(alarm_of(one), v1, v2);
+		if (guess <= MAX_GUESS && guess > limit)
+			limit = guess;
+		k = guess <= limit ? guess : limit;
+	}
+	/* grow from the guess (or from 3) until it alarms */
+	while (k <= limit) {
+		*tried = k;
+		transition tk;
+		r = simulate(fj, aj, beat, event, k, &tk, NULL, NULL);
+		if (r < 0)
+			return r;
+		if (r) {
+			*t = tk;
+			/* the guess confirmed by the number below it failing */
+			if (k == guess && k - 1 > lo) {
+				r = simulate(fj, aj, beat, event, k - 1, &tk, NULL, NULL);
+				if (r < 0)
+					return r;
+				if (!r) {
+					*needed = k;
+					return IAMW_OK;
+				}
+				*t = tk;
+				k--;
+			}
+			return halve(fj, aj, beat, event, lo, k, needed, t);
+		}
+		lo = k;
+		k = k == limit ? limit + 1 : k < 4 ? k + 1 : k * 2;
+		if (k > limit && lo < limit)
+			k = limit;
+	}
 	return IAMW_OK;
 }
 
@@ -529,7 +600,7 @@ static int check_back_to_normal(sim *one, const transition *a, const char *fj, c
 	char *ref = reference_alarm(alarm_of(one));
 	if (!ref)
 		return IAMW_ENOMEM;
-	r = simulate(fj, ref, one->beat, event, 1, &t, &ref_leave);
+	r = simulate(fj, ref, one->beat, event, 1, &t, NULL, &ref_leave);
 	iamw__free(ref);
 	if (r < 0)
 		return r;
@@ -632,17 +703,17 @@ int iamw__alarm_judge(const char *fj, const char *aj, const char *event, iamw__s
 		if (!rc && quiet)
 			rc = why_actions(&one, quiet, p);
 	} else if (!first) {
-		unsigned needed = 0;
+		unsigned needed = 0, tried = 1;
 		transition t;
 		int n = why_structural(&one, p);
 		if (n < 0)
 			rc = n;
-		else if (n == 0 && !(rc = matches_needed(fj, aj, beat, event, &needed, &t)) &&
-		         needed)
+		else if (n == 0 &&
+		         !(rc = matches_needed(&one, fj, aj, event, &needed, &tried, &t)) && needed)
 			rc = iamw__strset_addf(p, "alarm threshold %g needs %u matches",
 			                       alarm_of(&one)->threshold, needed);
 		if (!rc && n == 0 && !needed)
-			rc = why_never(&one, p);
+			rc = why_never(&one, tried, p);
 		if (!rc && needed)
 			rc = why_actions(&one, &t, p);
 	} else {

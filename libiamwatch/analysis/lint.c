@@ -68,7 +68,7 @@ static void lint_one(iamw__linter *L)
 	}
 	iamw_error e;
 	iamw_pattern *p = NULL;
-	int rc = iamw_pattern_compile(&p, L->target.pattern, L->pattern_len, 0, &e);
+	int rc = iamw_pattern_compile(&p, L->target.pattern, L->target.pattern_len, 0, &e);
 	if (rc == IAMW_ENOMEM) {
 		L->stop = rc;
 		return;
@@ -157,7 +157,7 @@ int iamw_lint_pattern(const iamw_knowledge *k, const char *pattern, size_t len,
 		rc = IAMW_ENOMEM;
 	if (!rc) {
 		L.target.pattern = copy;
-		L.pattern_len = len;
+		L.target.pattern_len = len;
 		lint_one(&L);
 		rc = L.stop;
 	}
@@ -213,7 +213,8 @@ static void quota(rules_run *R, size_t i)
 		    regex_before + 1, R->groups[i], QUOTA_REGEX_FILTERS);
 		iamw__buf_adds(&sug, "replace the regex with wildcards or equalities, or move "
 		                     "filters to another log group");
-		iamw__lint_emit(L, IAMW_LINT_WARNING, "W-quota", 0, 0, L->pattern_len, &msg, &sug);
+		iamw__lint_emit(L, IAMW_LINT_WARNING, "W-quota", 0, 0, L->target.pattern_len, &msg,
+		                &sug);
 	}
 	if (before >= QUOTA_FILTERS) {
 		iamw__buf_reset(&msg);
@@ -223,7 +224,8 @@ static void quota(rules_run *R, size_t i)
 		               "filters per log group",
 		               before + 1, R->groups[i], QUOTA_FILTERS);
 		iamw__buf_adds(&sug, "merge filters (one pattern can OR several conditions)");
-		iamw__lint_emit(L, IAMW_LINT_WARNING, "W-quota", 0, 0, L->pattern_len, &msg, &sug);
+		iamw__lint_emit(L, IAMW_LINT_WARNING, "W-quota", 0, 0, L->target.pattern_len, &msg,
+		                &sug);
 	}
 	iamw__buf_free(&msg);
 	iamw__buf_free(&sug);
@@ -266,7 +268,7 @@ static int lint_filters(rules_run *R)
 		}
 		L->target.index = i;
 		L->target.pattern = pattern ? pattern : "";
-		L->pattern_len = strlen(L->target.pattern);
+		L->target.pattern_len = strlen(L->target.pattern);
 		L->target.filter = fname ? fname : name.data;
 		L->target.location = where ? loc.data : NULL;
 		L->target.log_group = group;

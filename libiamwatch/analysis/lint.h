@@ -17,7 +17,6 @@ typedef struct iamw__linter {
 	iamw_match *m;
 	/* the pattern being linted */
 	iamw_lint_target target;
-	size_t pattern_len;
 	unsigned regex_count; /* regular expressions in the pattern (0 if it did not compile) */
 	int compile_failed;   /* the pattern did not compile (its error was reported) */
 	/* nonzero: a callback stopped the lint (its value) or an error occurred */

@@ -198,7 +198,7 @@ void iamw__lint_nearly_everything(iamw__linter *L, const iamw_pattern *p, const 
 		    what.data ? what.data : "");
 		iamw__buf_adds(&sug, restrict_hint);
 		iamw__lint_emit(L, IAMW_LINT_WARNING, "W-matches-nearly-everything", 0, 0,
-		                L->pattern_len, &msg, &sug);
+		                L->target.pattern_len, &msg, &sug);
 	}
 	if (what.oom)
 		L->stop = IAMW_ENOMEM;
@@ -277,12 +277,12 @@ int iamw__lint_meant_json(iamw__linter *L)
 {
 	const char *s = L->target.pattern;
 	size_t start = 0;
-	while (start < L->pattern_len && (s[start] == ' ' || s[start] == '\t'))
+	while (start < L->target.pattern_len && (s[start] == ' ' || s[start] == '\t'))
 		start++;
-	if (start == L->pattern_len || strchr("{[%", s[start]))
+	if (start == L->target.pattern_len || strchr("{[%", s[start]))
 		return 0;
 	/* A quoted phrase is read from inside its quotes. */
-	iamw__lexer lx = {s, L->pattern_len, start + (s[start] == '"')};
+	iamw__lexer lx = {s, L->target.pattern_len, start + (s[start] == '"')};
 	iamw__token field = next_token(&lx);
 	iamw__token op = next_token(&lx);
 	iamw__token value = next_token(&lx);
@@ -305,8 +305,8 @@ int iamw__lint_meant_json(iamw__linter *L)
 	                     "operator; it looks like a JSON comparison");
 	iamw__buf_addf(&sug, "write { $.%.*s %.*s \"%.*s\" }", (int)name_len, name, (int)op.length,
 	               s + op.offset, (int)value.length, s + value.offset);
-	iamw__lint_emit(L, IAMW_LINT_WARNING, "W-needs-quoting", 0, start, L->pattern_len - start,
-	                &msg, &sug);
+	iamw__lint_emit(L, IAMW_LINT_WARNING, "W-needs-quoting", 0, start,
+	                L->target.pattern_len - start, &msg, &sug);
 	iamw__buf_free(&msg);
 	iamw__buf_free(&sug);
 	return 1;

@@ -36,6 +36,7 @@ void iamw__lint_emit(iamw__linter *L, iamw_lint_severity sev, const char *code, 
 	f.offset = offset;
 	f.length = offset == IAMW_NO_OFFSET ? 0 : length;
 	f.pattern = L->target.pattern;
+	f.pattern_len = L->target.pattern ? L->target.pattern_len : 0;
 	f.filter = L->target.filter;
 	f.location = L->target.location;
 	f.origin = L->target.origin;

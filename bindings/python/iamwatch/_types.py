@@ -178,6 +178,7 @@ class LintTarget(ctypes.Structure):
     _fields_ = [
         ("index", c_size_t),
         ("pattern", c_char_p),
+        ("pattern_len", c_size_t),
         ("filter", c_char_p),
         ("location", c_char_p),
         ("log_group", c_char_p),
@@ -195,7 +196,8 @@ class LintFinding(ctypes.Structure):
         ("index", c_size_t),
         ("offset", c_size_t),
         ("length", c_size_t),
-        ("pattern", c_char_p),
+        ("pattern", ctypes.c_void_p),  # may hold NUL bytes: read pattern_len bytes
+        ("pattern_len", c_size_t),
         ("filter", c_char_p),
         ("location", c_char_p),
         ("origin", c_char_p),

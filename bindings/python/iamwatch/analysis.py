@@ -181,7 +181,9 @@ def _finding(f) -> Finding:
         code=_s(f.code), severity=Severity(f.severity),
         offset=None if f.offset == _T.NO_OFFSET else f.offset, length=f.length,
         message=_s(f.message), suggestion=_s(f.suggestion), filter=_s(f.filter),
-        location=_s(f.location), pattern=_s(f.pattern), origin=_s(f.origin), status=status,
+        location=_s(f.location),
+        pattern=_s(ctypes.string_at(f.pattern, f.pattern_len)) if f.pattern else None,
+        origin=_s(f.origin), status=status,
         index=None if f.index == _T.LINT_NO_PATTERN else f.index)
 
 
