@@ -38,5 +38,6 @@
 #include "iamwatch/metrics.h" /* metric filters, alarm enumerations, aggregation */
 #include "iamwatch/engine.h"  /* filters -> metrics -> alarms -> notifications */
 #include "iamwatch/packs.h"   /* built-in rule packs */
+#include "iamwatch/records.h" /* CloudTrail records out of files and streams, replayed */
 
 #endif /* IAMWATCH_H */

@@ -10,8 +10,8 @@
  * record of the wrong shape comes back as a problem, and reading then goes on
  * with whatever follows it.
  */
-#ifndef IAMWATCH_RECORDS_H
-#define IAMWATCH_RECORDS_H
+#ifndef IAMWATCH_PROGRAM_RECORDS_H
+#define IAMWATCH_PROGRAM_RECORDS_H
 
 #include <stddef.h>
 #include <stdint.h>

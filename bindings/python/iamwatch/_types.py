@@ -6,7 +6,7 @@ are declared as ``c_int`` (their storage on every ABI the library targets).
 """
 
 import ctypes
-from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_uint64
+from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p
 
 #: IAMW_NUL_TERMINATED / IAMW_NO_OFFSET: (size_t)-1
 SIZE_MAX = ctypes.c_size_t(-1).value
@@ -18,6 +18,7 @@ NO_TIME = -(2 ** 63)
 ERROR_TEXT_LEN = 160
 ERROR_SOURCE_LEN = 64
 ENGINE_OPTIONS_VERSION = 1
+DECODER_OPTIONS_VERSION = 1
 
 # --------------------------------------------------------------- opaque handles
 
@@ -46,12 +47,17 @@ class Notification_(ctypes.Structure):
     """struct iamw_notification (opaque; valid only during the callback)."""
 
 
+class Decoder_(ctypes.Structure):
+    """struct iamw_decoder (opaque)."""
+
+
 PatternP = ctypes.POINTER(Pattern_)
 MatchP = ctypes.POINTER(Match_)
 MetricFilterP = ctypes.POINTER(MetricFilter_)
 AggregatorP = ctypes.POINTER(Aggregator_)
 EngineP = ctypes.POINTER(Engine_)
 NotificationP = ctypes.POINTER(Notification_)
+DecoderP = ctypes.POINTER(Decoder_)
 
 # --------------------------------------------------------------- public structs
 
@@ -125,6 +131,83 @@ class IngestReport(ctypes.Structure):
     ]
 
 
+class Record(ctypes.Structure):
+    """struct iamw_record (valid only during the record callback)."""
+
+    _fields_ = [
+        ("json", c_void_p),  # not NUL-terminated: read with string_at(json, len)
+        ("len", c_size_t),
+        ("line", c_uint64),
+        ("index", c_uint64),
+        ("offset", c_uint64),
+        ("log_timestamp_ms", c_int64),
+        ("container", c_int),
+        ("flags", c_uint32),
+    ]
+
+
+class RecordProblem(ctypes.Structure):
+    """struct iamw_record_problem (valid only during the problem callback)."""
+
+    _fields_ = [
+        ("code", c_int),
+        ("fatal", c_int),
+        ("line", c_uint64),
+        ("column", c_uint64),
+        ("offset", c_uint64),
+        ("message", c_char_p),
+        ("record", ctypes.POINTER(Record)),
+    ]
+
+
+class DecoderOptions(ctypes.Structure):
+    """struct iamw_decoder_options."""
+
+    _fields_ = [("version", c_uint), ("max_bytes", c_size_t)]
+
+
+class DecoderStats(ctypes.Structure):
+    """struct iamw_decoder_stats."""
+
+    _fields_ = [
+        ("streams", c_uint64),
+        ("bytes", c_uint64),
+        ("records", c_uint64),
+        ("problems", c_uint64),
+    ]
+
+
+class RecordMatches(ctypes.Structure):
+    """struct iamw_record_matches (the payload of iamw_pattern_count_record)."""
+
+    _fields_ = [
+        ("pattern", PatternP),
+        ("match", MatchP),
+        ("records", c_uint64),
+        ("matched", c_uint64),
+        ("too_large", c_uint64),
+    ]
+
+
+class ReplayReport(ctypes.Structure):
+    """struct iamw_replay_report."""
+
+    _fields_ = [
+        ("records", c_uint64),
+        ("events", c_uint64),
+        ("refused", c_uint64),
+        ("problems", c_uint64),
+        ("fatal", c_uint64),
+        ("matches", c_uint64),
+        ("notifications", c_uint64),
+        ("first_code", c_int),
+        ("first_fatal", c_int),
+        ("first_line", c_uint64),
+        ("first_column", c_uint64),
+        ("first_message", c_char * ERROR_TEXT_LEN),
+    ]
+
+
 class Dimension(ctypes.Structure):
     """struct iamw_dimension (strings borrowed for the call)."""
 
@@ -135,3 +218,7 @@ class Dimension(ctypes.Structure):
 CONDITION_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(Condition), ctypes.c_void_p)
 #: iamw_notify_cb: void (*)(const iamw_notification *, void *)
 NOTIFY_CB = ctypes.CFUNCTYPE(None, NotificationP, ctypes.c_void_p)
+#: iamw_record_cb: int (*)(const iamw_record *, void *)
+RECORD_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(Record), ctypes.c_void_p)
+#: iamw_problem_cb: int (*)(const iamw_record_problem *, void *)
+PROBLEM_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(RecordProblem), ctypes.c_void_p)
