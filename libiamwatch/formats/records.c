@@ -136,6 +136,8 @@ static int report(iamw_decoder *d, int code, int fatal, uint64_t line, uint64_t 
 
 static int hold(iamw_decoder *d, const char *b, size_t n)
 {
+	if (!n)
+		return IAMW_OK;
 	if (d->held_cap - d->held_len < n) {
 		size_t cap = d->held_cap ? d->held_cap : 4096;
 		while (cap - d->held_len < n)
@@ -590,6 +592,8 @@ static int decide(iamw_decoder *d, const char *s, size_t n, int eof, size_t *ski
 {
 	static const char bom[] = "\xEF\xBB\xBF";
 	*stop = 0;
+	if (!n)
+		s = ""; /* nothing held yet: no pointer arithmetic on NULL */
 	size_t b = 0;
 	if (n >= 3 && memcmp(s, bom, 3) == 0)
 		b = 3;
@@ -637,7 +641,7 @@ static int replay_held(iamw_decoder *d, size_t skip)
 	d->held_len = 0;
 	d->aux = p;
 	d->aux_cap = cap;
-	return mode_piece(d, p + skip, n - skip);
+	return n > skip ? mode_piece(d, p + skip, n - skip) : 0;
 }
 
 static int detect_piece(iamw_decoder *d, const char *b, size_t n)
