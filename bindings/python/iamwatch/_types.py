@@ -17,7 +17,7 @@ NO_TIME = -(2 ** 63)
 
 ERROR_TEXT_LEN = 160
 ERROR_SOURCE_LEN = 64
-ENGINE_OPTIONS_VERSION = 1
+ENGINE_OPTIONS_VERSION = 2
 DECODER_OPTIONS_VERSION = 1
 
 # --------------------------------------------------------------- opaque handles
@@ -102,6 +102,8 @@ class EngineOptions(ctypes.Structure):
         ("storage_period_ms", c_int64),
         ("max_dimension_sets", c_size_t),
         ("flags", c_uint32),
+        # version 2
+        ("replay_delay_ms", c_int64),
     ]
 
 
