@@ -178,11 +178,13 @@ class DecoderStats:
 # --------------------------------------------------------------------- sources
 
 
-def _raw_blocks(source: Source, block_size: int) -> Iterator[bytes]:
+def _raw_blocks(source: Source, block_size: int) -> Iterator[Union[bytes, memoryview]]:
+    """The bytes of a source, block by block. A file is read into one reused
+    buffer: a block is valid until the next is asked for."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         view = memoryview(source).cast("B")
         for i in range(0, len(view), block_size):
-            yield bytes(view[i:i + block_size])
+            yield view[i:i + block_size]
         return
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as f:
@@ -191,17 +193,34 @@ def _raw_blocks(source: Source, block_size: int) -> Iterator[bytes]:
     if not hasattr(source, "read"):
         raise TypeError("a source is a path, bytes or a binary file object, not %s"
                         % type(source).__name__)
+    if hasattr(source, "readinto"):
+        buf = memoryview(bytearray(block_size))
+        while True:
+            n = source.readinto(buf)
+            if not n:
+                return
+            yield buf[:n]
     while True:
         block = source.read(block_size)
         if not block:
             return
         if not isinstance(block, (bytes, bytearray)):
             raise TypeError("the file object must be opened in binary mode")
-        yield bytes(block)
+        yield block
+
+
+def _c_bytes(block: Union[bytes, bytearray, memoryview]):
+    """A block as a c_char_p argument, without a copy when it is writable."""
+    if isinstance(block, bytes):
+        return block
+    view = memoryview(block)
+    if view.readonly:
+        return view.tobytes()
+    return (ctypes.c_char * len(view)).from_buffer(view)
 
 
 class _Blocks:
-    """The decompressed blocks of a source (gzip recognised by its magic
+    """The decompressed blocks of a source (each valid until the next) (gzip recognised by its magic
     bytes, concatenated members allowed); ``failure`` says afterwards why
     the data ended early, or is None."""
 
@@ -214,13 +233,15 @@ class _Blocks:
 
     def __iter__(self) -> Iterator[bytes]:
         raw = _raw_blocks(self.source, self.block_size)
-        head = b""
-        for block in raw:  # enough bytes to see the magic
-            head += block
-            if len(head) >= 2:
-                break
-        if head[:2] != b"\x1f\x8b":
-            if head:
+        head = next(raw, b"")
+        if len(head) < 2:  # a source giving less than the magic at a time
+            head = bytes(head)
+            for block in raw:
+                head += bytes(block)
+                if len(head) >= 2:
+                    break
+        if bytes(head[:2]) != b"\x1f\x8b":
+            if len(head):
                 yield head
             yield from raw
             return
@@ -371,8 +392,8 @@ class Decoder:
 
     def feed(self, data: Union[bytes, bytearray, memoryview]) -> List[Union[Record, Problem]]:
         """Feed the next bytes of the stream; returns what they complete."""
-        data = bytes(data)
-        return self._call(_lib().iamw_decoder_feed, data, len(data))
+        n = memoryview(data).nbytes
+        return self._call(_lib().iamw_decoder_feed, _c_bytes(data), n)
 
     def finish(self) -> List[Union[Record, Problem]]:
         """End of the stream: decodes what is held, reports a truncated document."""
@@ -533,7 +554,7 @@ def count_matching(pattern_h, match_h, source: Source, block_size: int,
 
         blocks = _Blocks(source, block_size)
         for block in blocks:
-            step(L.iamw_decoder_feed(dec._handle(), block, len(block)))
+            step(L.iamw_decoder_feed(dec._handle(), _c_bytes(block), len(block)))
         cause = blocks.failure
         step(L.iamw_decoder_fail(dec._handle(), cause.encode()) if cause
              else L.iamw_decoder_finish(dec._handle()))
@@ -595,8 +616,8 @@ def ingest(engine_h, run, source: Source, advance: bool, block_size: int,
 
         blocks = _Blocks(source, block_size)
         for block in blocks:
-            add(run(L.iamw_engine_ingest_bytes, engine_h, dec._handle(), block, len(block),
-                    flags, byref(rep)))
+            add(run(L.iamw_engine_ingest_bytes, engine_h, dec._handle(), _c_bytes(block),
+                    len(block), flags, byref(rep)))
         cause = blocks.failure
         add(run(L.iamw_engine_ingest_finish, engine_h, dec._handle(), flags,
                 cause.encode() if cause else None, byref(rep)))
