@@ -52,14 +52,14 @@ static span *key_slot(objinfo *oi, const char *k, size_t n)
 		const char *name;
 		size_t len, off;
 	} keys[] = {
-		{"Records", 7, offsetof(objinfo, records)},
-		{"events", 6, offsetof(objinfo, events)},
-		{"logEvents", 9, offsetof(objinfo, log_events)},
-		{"messageType", 11, offsetof(objinfo, message_type)},
-		{"detail", 6, offsetof(objinfo, detail)},
-		{"detail-type", 11, offsetof(objinfo, detail_type)},
-		{"message", 7, offsetof(objinfo, message)},
-		{"timestamp", 9, offsetof(objinfo, timestamp)},
+	    {"Records", 7, offsetof(objinfo, records)},
+	    {"events", 6, offsetof(objinfo, events)},
+	    {"logEvents", 9, offsetof(objinfo, log_events)},
+	    {"messageType", 11, offsetof(objinfo, message_type)},
+	    {"detail", 6, offsetof(objinfo, detail)},
+	    {"detail-type", 11, offsetof(objinfo, detail_type)},
+	    {"message", 7, offsetof(objinfo, message)},
+	    {"timestamp", 9, offsetof(objinfo, timestamp)},
 	};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (keys[i].len == n && memcmp(keys[i].name, k, n) == 0)

@@ -55,7 +55,6 @@ struct iamw_decoder {
 
 	/* The stream. */
 	int state;
-	size_t bom;        /* bytes of a byte order mark skipped (0 or 3) */
 	uint64_t pos;      /* stream offset of the next byte not yet accounted for */
 	uint64_t line;     /* its line */
 	uint64_t col;      /* its column (document mode) */
@@ -156,7 +155,6 @@ static int hold(iamw_decoder *d, const char *b, size_t n)
 static void reset_stream(iamw_decoder *d)
 {
 	d->state = S_DETECT;
-	d->bom = 0;
 	d->pos = 0;
 	d->line = 1;
 	d->col = 1;
@@ -608,7 +606,6 @@ static int decide(iamw_decoder *d, const char *s, size_t n, int eof, size_t *ski
 	if (r == D_UNDECIDED) /* every rule decides at the end; should one not, read on */
 		r = D_DOC;
 	*skip = b;
-	d->bom = b;
 	d->pos = b;
 	d->state = r == D_LINES ? S_LINES : r == D_DOC ? S_DOC : S_SKIP;
 	if (r != D_NOTJSON)
