@@ -210,6 +210,7 @@ IAMW_API int iamw_decoder_feed(iamw_decoder *decoder, const void *buf, size_t le
  * @return IAMW_OK, the nonzero value a callback returned, IAMW_ENOMEM,
  *         IAMW_EINVAL, IAMW_EBUSY; the decoder is ready for a new stream in
  *         every case but IAMW_EINVAL and IAMW_EBUSY
+ * Ownership: record and problem pointers live during their callback only.
  * Thread-safety: one thread at a time per decoder.
  */
 IAMW_API int iamw_decoder_finish(iamw_decoder *decoder);
@@ -238,7 +239,9 @@ typedef struct iamw_decoder_stats {
 
 /**
  * Read the counters.
+ * @param[out] out the counters
  * @return IAMW_OK, or IAMW_EINVAL for a NULL argument
+ * Ownership: writes into the caller's struct.
  * Thread-safety: one thread at a time per decoder.
  */
 IAMW_API int iamw_decoder_get_stats(const iamw_decoder *decoder, iamw_decoder_stats *out);
