@@ -40,5 +40,6 @@
 #include "iamwatch/packs.h"   /* built-in rule packs */
 #include "iamwatch/lint.h"    /* CloudTrail knowledge, the pattern and rules linter */
 #include "iamwatch/coverage.h" /* CIS coverage of a set of rules */
+#include "iamwatch/records.h" /* CloudTrail records out of files and streams, replayed */
 
 #endif /* IAMWATCH_H */

@@ -3,7 +3,8 @@
  * cmd_scan.c - `iamwatch scan`: replay CloudTrail input through metric
  * filters and alarms (built-in packs or rule files) and print one
  * notification per alarm state change. The clock follows the events: after
- * each record the engine is advanced to the latest event time seen, and at
+ * each record the engine is advanced to the latest event time seen (less
+ * --delay, the engine's replay_delay_ms), and at
  * the end (unless the run is one of a resumable series) it is drained so
  * that every alarm reaches its final state. With --state the engine's state
  * and the input progress are checkpointed atomically, so that a series of
@@ -11,7 +12,6 @@
  * uninterrupted run.
  */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -62,7 +62,6 @@ static const char usage[] =
 
 typedef struct scan {
 	iamw_engine *engine;
-	int64_t delay_ms;
 	iamw_render_format format;
 	int color;
 	FILE *out;
@@ -147,6 +146,14 @@ static int write_state(const char *path, const scan *s, const progress *p, char 
 	}
 	char *done = cJSON_PrintUnformatted(p->done);
 	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		snprintf(errmsg, errsize, "%.400s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		cJSON_free(done);
+		iamw_free(engine_state);
+		return -1;
+	}
 	fprintf(f, "{\"format\":\"iamwatch-scan-state\",\"version\":1,\"done\":%s,\"current\":",
 	        done ? done : "[]");
 	if (p->current)
@@ -234,109 +241,59 @@ static int read_state(const char *path, scan *s, progress *p, char *errmsg, size
 	return 0;
 }
 
-/* ------------------------------------------------------------------ inputs */
+/* ------------------------------------------------------------------ the scan */
 
-/* Directories are expanded here into the files under them, in the order the
- * record reader would walk them (recursively, byte-wise name order), so that
- * --state records each file as done, not the directory: a file added to a
- * directory after a run is read by the next run. Paths that are not
- * directories, and directories that cannot be listed, are passed on as they
- * are for the reader to read or report. */
-typedef struct path_list {
-	char **v;
-	size_t n, cap;
-} path_list;
+/* One input file on its way through the decoder into the engine. */
+typedef struct reading {
+	scan *s;
+	const char *path;
+	const char *state_path;
+	progress *p;
+	unsigned long long skip; /* records a previous run ingested already */
+	unsigned long long *events, *problems;
+	unsigned long long files, bytes;
+	int *file_errors;
+	int tty;
+} reading;
 
-static int path_list_add(path_list *l, char *s)
+static int on_problem(const iamw_record_problem *prob, void *payload)
 {
-	if (!s)
-		return -1;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **v = realloc(l->v, cap * sizeof *v);
-		if (!v) {
-			free(s);
-			return -1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = s;
+	reading *rd = payload;
+	(*rd->problems)++;
+	print_record_problem(rd->path, prob);
+	if (prob->fatal)
+		*rd->file_errors = 1;
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int on_record(const iamw_record *rec, void *payload)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-typedef struct dir_id {
-	dev_t dev;
-	ino_t ino;
-} dir_id;
-
-static int expand_path(path_list *l, const char *path, dir_id *up, size_t depth,
-                       unsigned long long *problems, int *file_errors)
-{
-	struct stat st;
-	DIR *dir;
-	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return path_list_add(l, strdup(path));
-	for (size_t i = 0; i < depth; i++)
-		if (up[i].dev == st.st_dev && up[i].ino == st.st_ino) {
-			fprintf(stderr, "iamwatch scan: %s: directory loop (symbolic link to an enclosing "
-			                "directory); skipped\n", path);
-			(*problems)++;
-			*file_errors = 1;
-			return 0;
-		}
-	if (depth == 256 || !(dir = opendir(path)))
-		return path_list_add(l, strdup(path));
-	up[depth].dev = st.st_dev;
-	up[depth].ino = st.st_ino;
-	path_list names = {0};
-	struct dirent *de;
-	int rc = 0;
-	while (rc == 0 && (de = readdir(dir)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			rc = path_list_add(&names, strdup(de->d_name));
-	closedir(dir);
-	if (names.n)
-		qsort(names.v, names.n, sizeof *names.v, cmp_names);
-	size_t plen = strlen(path);
-	int slash = plen > 0 && path[plen - 1] != '/';
-	for (size_t i = 0; i < names.n && rc == 0; i++) {
-		char *sub = malloc(plen + 1 + strlen(names.v[i]) + 1);
-		if (!sub) {
-			rc = -1;
-			break;
-		}
-		sprintf(sub, "%s%s%s", path, slash ? "/" : "", names.v[i]);
-		int ok = stat(sub, &st) == 0;
-		if (ok && S_ISDIR(st.st_mode)) {
-			rc = expand_path(l, sub, up, depth + 1, problems, file_errors);
-			free(sub);
-		} else if (ok && !S_ISREG(st.st_mode)) {
-			/* a FIFO or device inside a tree could block or never end */
-			fprintf(stderr, "iamwatch scan: %s: not a regular file; skipped\n", sub);
-			(*problems)++;
-			*file_errors = 1;
-			free(sub);
-		} else
-			rc = path_list_add(l, sub);
+	reading *rd = payload;
+	char errmsg[512];
+	if (++rd->p->current_records <= rd->skip)
+		return 0;
+	int r = iamw_engine_ingest_record(rd->s->engine, rec, IAMW_INGEST_ADVANCE);
+	if (r == IAMW_EJSON || r == IAMW_ELIMIT) {
+		(*rd->problems)++;
+		fprintf(stderr, "iamwatch scan: %s:%llu: skipped: %s\n", rd->path,
+		        (unsigned long long)rec->line,
+		        r == IAMW_EJSON ? "not a CloudTrail record with an eventTime"
+		                        : iamw_strerror(r));
+		return 0;
 	}
-	for (size_t i = 0; i < names.n; i++)
-		free(names.v[i]);
-	free(names.v);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ the scan */
-
-static void progress_line(const record_reader *r, unsigned long long events)
-{
-	fprintf(stderr, "\r%llu files, %llu records, %.1f MB ...", (unsigned long long)r->files,
-	        events, (double)r->bytes / 1e6);
+	if (r < 0) {
+		fprintf(stderr, "iamwatch scan: evaluation failed: %s\n", iamw_strerror(r));
+		return 1; /* stop */
+	}
+	if (++*rd->events % 50000 == 0 && rd->tty)
+		fprintf(stderr, "\r%llu files, %llu records, %.1f MB ...", rd->files, *rd->events,
+		        (double)rd->bytes / 1e6);
+	if (rd->state_path && rd->p->current_records % CHECKPOINT_EVERY == 0 &&
+	    checkpoint(rd->state_path, rd->s, rd->p, errmsg, sizeof errmsg) != 0) {
+		fprintf(stderr, "iamwatch scan: %s\n", errmsg);
+		return 1;
+	}
+	return 0;
 }
 
 static int scan_inputs(scan *s, const char *const *paths, size_t n, const char *state_path,
@@ -345,92 +302,55 @@ static int scan_inputs(scan *s, const char *const *paths, size_t n, const char *
 	/* Files a previous run finished are skipped; so are the records of a
 	 * file it had only begun, up to its checkpoint. */
 	const char **todo = malloc((n ? n : 1) * sizeof *todo);
+	iamw_decoder *d = NULL;
+	if (!todo || iamw_decoder_new(&d, NULL) != IAMW_OK) {
+		fprintf(stderr, "iamwatch scan: out of memory\n");
+		free(todo);
+		return -1;
+	}
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!file_done(p, paths[i]))
 			todo[m++] = paths[i];
-	int rc = 0;
-	int tty = isatty(STDERR_FILENO) && !quiet;
 	unsigned long long events = 0;
+	reading rd = {.s = s, .state_path = state_path, .p = p, .events = &events,
+	              .problems = problems, .file_errors = file_errors,
+	              .tty = isatty(STDERR_FILENO) && !quiet};
+	int rc = iamw_decoder_set_callbacks(d, on_record, on_problem, &rd);
 	char errmsg[512];
 	for (size_t i = 0; i < m && rc == 0; i++) {
-		record_reader r;
-		const char *one[1] = {todo[i]};
-		unsigned long long skip = 0;
-		if (p->current && strcmp(p->current, todo[i]) == 0)
-			skip = p->current_records;
+		rd.path = strcmp(todo[i], "-") == 0 ? "<stdin>" : todo[i]; /* as messages name it */
+		rd.skip = p->current && strcmp(p->current, todo[i]) == 0 ? p->current_records : 0;
 		free(p->current);
 		p->current = strdup(todo[i]);
 		p->current_records = 0;
-		if (record_reader_open(&r, one, 1) != 0) {
-			fprintf(stderr, "iamwatch scan: cannot read %s\n", todo[i]);
-			*file_errors = 1;
-			continue;
+		rd.files++;
+		int r = read_records(d, todo[i], &rd.bytes);
+		if (r != 0) { /* a callback said why it stopped; the decoder did not */
+			if (r < 0)
+				fprintf(stderr, "iamwatch scan: %s: %s\n", rd.path,
+				        iamw_strerror(r));
+			rc = -1;
+			break;
 		}
-		record rec;
-		record_problem prob;
-		int k;
-		while ((k = record_reader_next(&r, &rec, &prob)) != 0) {
-			if (k < 0) {
-				(*problems)++;
-				if (prob.line)
-					fprintf(stderr, "iamwatch scan: %s:%llu: skipped: %s\n", prob.file, prob.line,
-					        prob.message);
-				else
-					fprintf(stderr, "iamwatch scan: %s: %s\n", prob.file, prob.message);
-				if (prob.fatal)
-					*file_errors = 1;
-				continue;
-			}
-			p->current_records++;
-			if (p->current_records <= skip)
-				continue;
-			int64_t ts = rec.has_log_timestamp ? rec.log_timestamp_ms : IAMW_NO_TIME;
-			int r2 = iamw_engine_ingest_text(s->engine, rec.json, rec.len, ts);
-			if (r2 < 0) {
-				(*problems)++;
-				fprintf(stderr, "iamwatch scan: %s:%llu: skipped: %s\n", rec.file, rec.line,
-				        r2 == IAMW_EJSON ? "not a CloudTrail record with an eventTime"
-				                         : iamw_strerror(r2));
-				continue;
-			}
-			events++;
-			r2 = iamw_engine_advance(s->engine,
-			                         iamw_engine_latest_event_time(s->engine) - s->delay_ms);
-			if (r2 < 0) {
-				fprintf(stderr, "iamwatch scan: evaluation failed: %s\n", iamw_strerror(r2));
-				rc = -1;
-				break;
-			}
-			if (tty && events % 50000 == 0)
-				progress_line(&r, events);
-			if (state_path && p->current_records % CHECKPOINT_EVERY == 0 &&
-			    checkpoint(state_path, s, p, errmsg, sizeof errmsg) != 0) {
-				fprintf(stderr, "iamwatch scan: %s\n", errmsg);
-				rc = -1;
-				break;
-			}
+		cJSON *entry = cJSON_CreateObject();
+		cJSON_AddStringToObject(entry, "path", todo[i]);
+		cJSON_AddNumberToObject(entry, "size", (double)file_size(todo[i]));
+		if (strcmp(todo[i], "-") != 0)
+			cJSON_AddItemToArray(p->done, entry);
+		else
+			cJSON_Delete(entry);
+		free(p->current);
+		p->current = NULL;
+		p->current_records = 0;
+		if (checkpoint(state_path, s, p, errmsg, sizeof errmsg) != 0) {
+			fprintf(stderr, "iamwatch scan: %s\n", errmsg);
+			rc = -1;
 		}
-		if (rc == 0) {
-			cJSON *entry = cJSON_CreateObject();
-			cJSON_AddStringToObject(entry, "path", todo[i]);
-			cJSON_AddNumberToObject(entry, "size", (double)file_size(todo[i]));
-			if (strcmp(todo[i], "-") != 0)
-				cJSON_AddItemToArray(p->done, entry);
-			else
-				cJSON_Delete(entry);
-			free(p->current);
-			p->current = NULL;
-			p->current_records = 0;
-			if (checkpoint(state_path, s, p, errmsg, sizeof errmsg) != 0) {
-				fprintf(stderr, "iamwatch scan: %s\n", errmsg);
-				rc = -1;
-			}
-		}
-		record_reader_close(&r);
 	}
-	if (tty && events >= 50000)
+	if (rd.tty && events >= 50000)
 		fputs("\r\033[K", stderr);
+	iamw_decoder_free(d);
 	free(todo);
 	return rc;
 }
@@ -520,7 +440,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	scan s;
 	memset(&s, 0, sizeof s);
-	s.delay_ms = (int64_t)delay_s * 1000;
+	eo.replay_delay_ms = (int64_t)delay_s * 1000;
 	if (strcmp(format, "sns") == 0)
 		s.format = IAMW_RENDER_SNS;
 	else if (strcmp(format, "eventbridge") == 0)
@@ -602,12 +522,8 @@ int cmd_scan(int argc, char **argv)
 	}
 	unsigned long long problems = 0;
 	int file_errors = 0;
-	int rc = 0;
-	static dir_id up[256];
-	for (int i = optind; i < argc && rc == 0; i++)
-		rc = expand_path(&inputs, argv[i], up, 0, &problems, &file_errors);
-	if (optind == argc)
-		rc = path_list_add(&inputs, strdup("-"));
+	int rc = expand_paths(&inputs, argv + optind, (size_t)(argc - optind), &problems,
+	                      &file_errors);
 	if (rc != 0)
 		fprintf(stderr, "iamwatch scan: out of memory\n");
 	else
@@ -635,9 +551,7 @@ int cmd_scan(int argc, char **argv)
 out:
 	if (s.out && s.out_is_file)
 		fclose(s.out);
-	for (size_t i = 0; i < inputs.n; i++)
-		free(inputs.v[i]);
-	free(inputs.v);
+	path_list_free(&inputs);
 	cJSON_Delete(p.done);
 	free(p.current);
 	iamw_engine_free(s.engine);

@@ -112,19 +112,19 @@ def scan_partition(rules, path, start=0, end=None, library=None, engine_options=
     iw = _iamwatch(library)
     with iw.Engine(list(rules), **(engine_options or {})) as engine:
         if end is None:
-            import gzip
-            with open(path, "rb") as f:
-                data = f.read()
-            if data[:2] == b"\x1f\x8b":
-                data = gzip.decompress(data)
-            report = engine.ingest_lines(data, advance=False)
+            report = engine.ingest_file(path, advance=False)  # any format, by content
+            events, problems = report.events, [str(p) for p in report.problems]
         else:
             report = engine.ingest_lines(read_range(path, start, end), advance=False)
+            events = report.events
+            problems = ["%s: %d lines refused, the first at line %d of bytes %d-%d"
+                        % (path, report.errors, report.first_error_line + 1, start, end)
+                        ] if report.errors else []
         return {
             "partition": (path, start, end),
             "state": engine.save_state(),
-            "events": report.events,
-            "errors": report.errors,
+            "events": events,
+            "problems": problems,
         }
 
 
@@ -220,10 +220,12 @@ def main(argv=None):
         if out is not sys.stdout:
             out.close()
     events = sum(p["events"] for p in partials)
-    errors = sum(p["errors"] for p in partials)
-    print("dask_scan: %d files, %d partitions, %d events, %d skipped, %d notifications"
-          % (len(files), len(partials), events, errors, len(notes)), file=sys.stderr)
-    return 2 if errors else 0
+    problems = [m for p in partials for m in p["problems"]]
+    for m in problems:
+        print("dask_scan: " + m, file=sys.stderr)
+    print("dask_scan: %d files, %d partitions, %d events, %d problems, %d notifications"
+          % (len(files), len(partials), events, len(problems), len(notes)), file=sys.stderr)
+    return 2 if problems else 0
 
 
 if __name__ == "__main__":

@@ -127,6 +127,46 @@ class TestDaskScan(unittest.TestCase):
         self.assertEqual(sum(p["events"] for p in partials), len(self.records))
         self.assertEqual([json.loads(n.sns) for n in got], self.expected)
 
+    def test_s3_records_directory(self):
+        """A directory of CloudTrail S3 delivery files ({"Records":[...]},
+        .json.gz, in the AWSLogs/<account>/CloudTrail/<region>/Y/M/D layout,
+        several records per file) on a LocalCluster gives the notifications of
+        `iamwatch scan` over the same records in time order."""
+        from dask.distributed import Client, LocalCluster
+        root = os.path.join(self.tmp, "s3")
+        records = sorted(self.records, key=event_time)
+        for i in range(0, len(records), 97):  # CloudTrail delivers a few minutes per file
+            chunk = records[i:i + 97]
+            t = event_time(chunk[0])
+            day = os.path.join(root, "AWSLogs", "123456789012", "CloudTrail", "us-east-1",
+                               t[0:4], t[5:7], t[8:10])
+            os.makedirs(day, exist_ok=True)
+            name = "123456789012_CloudTrail_us-east-1_%s%s%sT%s%sZ_%04d.json.gz" % (
+                t[0:4], t[5:7], t[8:10], t[11:13], t[14:16], i)
+            doc = {"Records": [json.loads(r) for r in chunk]}
+            with gzip.open(os.path.join(day, name), "wt") as f:
+                json.dump(doc, f, indent=1)
+        files = self.D.list_inputs([root])
+        self.assertGreater(len(files), 10)
+        self.assertTrue(all(f.endswith(".json.gz") for f in files))
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        try:
+            with Client(cluster) as client:
+                got, partials = self.D.run_dask(client, RULES, files, library=self.library)
+        finally:
+            cluster.close()
+        self.assertEqual(len(partials), len(files))
+        self.assertEqual(sum(p["events"] for p in partials), len(self.records))
+        self.assertEqual([p for q in partials for p in q["problems"]], [])
+        self.assertEqual([json.loads(n.sns) for n in got], self.expected)
+        # and the program itself reads that directory to the same notifications
+        args = [U.PROGRAM, "scan", "--quiet", "--format", "sns"]
+        for r in RULES:
+            args += ["--rules", r]
+        out = subprocess.run(args + [root], check=True, capture_output=True).stdout
+        self.assertEqual([json.loads(l) for l in out.splitlines()], self.expected)
+
     def test_cli(self):
         import contextlib
         import io

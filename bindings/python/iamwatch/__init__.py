@@ -13,7 +13,10 @@ whole public C API (``include/iamwatch.h``):
 * :class:`Match` - per-thread match scratch holding the extracted values;
 * :class:`MetricFilter` - a PutMetricFilter definition;
 * :class:`Aggregator` - mergeable, serialisable metric store;
-* :class:`Engine` - metric filters -> metrics -> alarms -> :class:`Notification`.
+* :class:`Engine` - metric filters -> metrics -> alarms -> :class:`Notification`;
+* :func:`read_records` - the CloudTrail records of a file, bytes or stream in
+  any layout (S3 delivery files, NDJSON, CloudWatch Logs, EventBridge), gzip
+  or not (:mod:`iamwatch.records`).
 
 Errors: :class:`PatternError` (a ``ValueError``) for patterns that do not
 compile, :class:`IamwatchError` for every other failure; both carry
@@ -40,10 +43,13 @@ from ctypes import byref, c_double, c_int, c_size_t, c_uint64, c_void_p
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from . import _types as _T
+from . import records as _records
 from ._ffi import (BINDING_VERSION, IamwatchError, PatternError, Status, lib as _lib,
                    set_library_file, take_buffer as _take)
 from .analysis import (Knowledge, Severity, Finding, lint, CoverageStatus, ControlResult,
                        CoverageReport, Coverage, check)
+from .records import (Container, Decoder, DecoderStats, Problem, Record, RecordError,
+                      RecordReader, RecordWarning, ReplayReport, read_records)
 
 __all__ = [
     "version", "version_info", "set_library_file", "strerror", "status_name", "normalize_rules",
@@ -56,6 +62,8 @@ __all__ = [
     "packs", "pack", "pack_text", "resolve_pack",
     "Knowledge", "Severity", "Finding", "lint",
     "CoverageStatus", "ControlResult", "CoverageReport", "Coverage", "check",
+    "read_records", "RecordReader", "Record", "Problem", "Container", "RecordWarning",
+    "RecordError", "Decoder", "DecoderStats", "ReplayReport",
 ]
 
 __version__ = "%d.%d.%d" % BINDING_VERSION
@@ -551,10 +559,15 @@ class Pattern(_Owner):
         arr, n, _ = self._scan(data, data.count(b"\n") + 1)
         return arr[:n]
 
-    def count_file(self, path: Union[str, os.PathLike], *, block_size: int = 8 << 20) -> int:
-        """Number of matching lines of a file (gzip read transparently), scanned in
-        blocks of whole lines of about ``block_size`` bytes."""
-        return sum(self._scan(buf, 0, n)[1] for buf, n in _read_blocks(path, block_size))
+    def count_file(self, path: Union[str, os.PathLike], *, block_size: int = 8 << 20,
+                   on_problem: Optional[Callable[[Problem], Any]] = None) -> int:
+        """Number of CloudTrail records of a file (or bytes, or a binary file
+        object) that match, in every layout :func:`read_records` reads, gzip
+        recognised by its magic bytes. Decoded and matched in C, one call per
+        block of ``block_size`` bytes. Problems go where :func:`read_records`
+        sends them (``on_problem``, else warnings and :class:`RecordError`)."""
+        return _records.count_matching(self._handle(), _scratch()._handle(), path, block_size,
+                                       on_problem)
 
     def filter_file(self, path: Union[str, os.PathLike], *,
                     block_size: int = 8 << 20) -> List[int]:
@@ -1076,19 +1089,15 @@ class Engine(_Owner):
                             matches=rep.matches, notifications=rep.notifications)
 
     def ingest_file(self, path: Union[str, os.PathLike], advance: bool = True, *,
-                    block_size: int = 8 << 20) -> IngestReport:
-        """:meth:`ingest_lines` over a file (gzip read transparently), in blocks
-        of whole lines; the reports are summed (``first_error_line`` counts
-        lines from the start of the file)."""
-        tot = dict(lines=0, events=0, errors=0, matches=0, notifications=0)
-        first_line = first_err = None
-        for block in _read_blocks(path, block_size):
-            r = self.ingest_lines(block, advance)
-            if r.errors and first_line is None:
-                first_line, first_err = tot["lines"] + r.first_error_line, r.first_error
-            for k in tot:
-                tot[k] += getattr(r, k)
-        return IngestReport(first_error_line=first_line, first_error=first_err, **tot)
+                    block_size: int = 8 << 20) -> ReplayReport:
+        """Ingest the CloudTrail records of a file (or bytes, or a binary file
+        object) in any layout :func:`read_records` reads, gzip recognised by
+        its magic bytes, crossing into C once per block
+        (``iamw_engine_ingest_bytes``). With ``advance`` the clock follows
+        the events at ``replay_delay_ms`` behind the latest, as ``iamwatch
+        scan --delay`` does. Returns a :class:`ReplayReport`: events, refused
+        records, and every problem with its position (not raised)."""
+        return _records.ingest(self._handle(), self._run, path, advance, block_size)
 
     def advance(self, now_ms: int) -> int:
         """Move the clock to ``now_ms``, evaluating every alarm at each evaluation

@@ -286,6 +286,7 @@ _S = POINTER(c_size_t)
 _OUTBUF = POINTER(c_void_p)
 _P, _M, _F, _A, _E, _N = T.PatternP, T.MatchP, T.MetricFilterP, T.AggregatorP, T.EngineP, T.NotificationP
 _K, _C = T.KnowledgeP, T.CoverageP
+_D = T.DecoderP
 _ERR = POINTER(T.Error)
 _DIMS = POINTER(T.Dimension)
 
@@ -393,6 +394,23 @@ FUNCTIONS = [
     ("iamw_notification_action", [_N, c_size_t], c_char_p, None),
     ("iamw_notification_render", [_N, c_int, _OUTBUF, _S], c_int, check_status),
     ("iamw_alarm_state_name", [c_int], c_char_p, None),
+    # CloudTrail records (the decoder), replayed through an engine. The feed
+    # calls return what a callback stopped with (> 0): checked by the caller.
+    ("iamw_decoder_options_init", [POINTER(T.DecoderOptions), c_uint], c_int, check_status),
+    ("iamw_decoder_new", [POINTER(_D), POINTER(T.DecoderOptions)], c_int, check_status),
+    ("iamw_decoder_free", [_D], None, None),
+    ("iamw_decoder_set_callbacks", [_D, T.RECORD_CB, T.PROBLEM_CB, c_void_p], c_int, check_status),
+    ("iamw_decoder_feed", [_D, c_char_p, c_size_t], c_int, check_status),
+    ("iamw_decoder_finish", [_D], c_int, check_status),
+    ("iamw_decoder_fail", [_D, c_char_p], c_int, check_status),
+    ("iamw_decoder_get_stats", [_D, POINTER(T.DecoderStats)], c_int, check_status),
+    # a C record callback, passed by address to iamw_decoder_set_callbacks
+    ("iamw_pattern_count_record", [POINTER(T.Record), c_void_p], c_int, None),
+    ("iamw_engine_ingest_record", [_E, POINTER(T.Record), c_uint32], c_int, check_status),
+    ("iamw_engine_ingest_bytes", [_E, _D, c_char_p, c_size_t, c_uint32, POINTER(T.ReplayReport)],
+     c_int, check_status),
+    ("iamw_engine_ingest_finish", [_E, _D, c_uint32, c_char_p, POINTER(T.ReplayReport)], c_int,
+     check_status),
     # built-in rule packs
     ("iamw_pack_count", [], c_size_t, None),
     ("iamw_pack_name", [c_size_t], c_char_p, None),

@@ -6,7 +6,7 @@ are declared as ``c_int`` (their storage on every ABI the library targets).
 """
 
 import ctypes
-from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_uint64
+from ctypes import c_char, c_char_p, c_int, c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p
 
 #: IAMW_NUL_TERMINATED / IAMW_NO_OFFSET: (size_t)-1
 SIZE_MAX = ctypes.c_size_t(-1).value
@@ -18,6 +18,7 @@ NO_TIME = -(2 ** 63)
 ERROR_TEXT_LEN = 160
 ERROR_SOURCE_LEN = 64
 ENGINE_OPTIONS_VERSION = 2
+DECODER_OPTIONS_VERSION = 1
 
 # --------------------------------------------------------------- opaque handles
 
@@ -52,6 +53,8 @@ class Knowledge_(ctypes.Structure):
 
 class Coverage_(ctypes.Structure):
     """struct iamw_coverage (opaque)."""
+class Decoder_(ctypes.Structure):
+    """struct iamw_decoder (opaque)."""
 
 
 PatternP = ctypes.POINTER(Pattern_)
@@ -62,6 +65,7 @@ EngineP = ctypes.POINTER(Engine_)
 NotificationP = ctypes.POINTER(Notification_)
 KnowledgeP = ctypes.POINTER(Knowledge_)
 CoverageP = ctypes.POINTER(Coverage_)
+DecoderP = ctypes.POINTER(Decoder_)
 
 # --------------------------------------------------------------- public structs
 
@@ -150,6 +154,83 @@ class IngestReport(ctypes.Structure):
         ("first_error", c_int),
         ("matches", c_size_t),
         ("notifications", c_size_t),
+    ]
+
+
+class Record(ctypes.Structure):
+    """struct iamw_record (valid only during the record callback)."""
+
+    _fields_ = [
+        ("json", c_void_p),  # not NUL-terminated: read with string_at(json, len)
+        ("len", c_size_t),
+        ("line", c_uint64),
+        ("index", c_uint64),
+        ("offset", c_uint64),
+        ("log_timestamp_ms", c_int64),
+        ("container", c_int),
+        ("flags", c_uint32),
+    ]
+
+
+class RecordProblem(ctypes.Structure):
+    """struct iamw_record_problem (valid only during the problem callback)."""
+
+    _fields_ = [
+        ("code", c_int),
+        ("fatal", c_int),
+        ("line", c_uint64),
+        ("column", c_uint64),
+        ("offset", c_uint64),
+        ("message", c_char_p),
+        ("record", ctypes.POINTER(Record)),
+    ]
+
+
+class DecoderOptions(ctypes.Structure):
+    """struct iamw_decoder_options."""
+
+    _fields_ = [("version", c_uint), ("max_bytes", c_size_t)]
+
+
+class DecoderStats(ctypes.Structure):
+    """struct iamw_decoder_stats."""
+
+    _fields_ = [
+        ("streams", c_uint64),
+        ("bytes", c_uint64),
+        ("records", c_uint64),
+        ("problems", c_uint64),
+    ]
+
+
+class RecordMatches(ctypes.Structure):
+    """struct iamw_record_matches (the payload of iamw_pattern_count_record)."""
+
+    _fields_ = [
+        ("pattern", PatternP),
+        ("match", MatchP),
+        ("records", c_uint64),
+        ("matched", c_uint64),
+        ("too_large", c_uint64),
+    ]
+
+
+class ReplayReport(ctypes.Structure):
+    """struct iamw_replay_report."""
+
+    _fields_ = [
+        ("records", c_uint64),
+        ("events", c_uint64),
+        ("refused", c_uint64),
+        ("problems", c_uint64),
+        ("fatal", c_uint64),
+        ("matches", c_uint64),
+        ("notifications", c_uint64),
+        ("first_code", c_int),
+        ("first_fatal", c_int),
+        ("first_line", c_uint64),
+        ("first_column", c_uint64),
+        ("first_message", c_char * ERROR_TEXT_LEN),
     ]
 
 
@@ -249,3 +330,7 @@ class CoverageControl(ctypes.Structure):
         ("records", c_size_t),
         ("exhaustive", c_int),
     ]
+#: iamw_record_cb: int (*)(const iamw_record *, void *)
+RECORD_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(Record), ctypes.c_void_p)
+#: iamw_problem_cb: int (*)(const iamw_record_problem *, void *)
+PROBLEM_CB = ctypes.CFUNCTYPE(c_int, ctypes.POINTER(RecordProblem), ctypes.c_void_p)
