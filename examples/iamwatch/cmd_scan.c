@@ -480,11 +480,12 @@ int cmd_scan(int argc, char **argv)
 			fprintf(stderr, "iamwatch scan: %s\n", errmsg);
 			goto out;
 		}
-		iamw_error err;
-		int rc = iamw_engine_load_rules(s.engine, data, len, &err);
+		iamw_load_error err;
+		int rc = iamw_engine_load_rules_from(s.engine, data, len, label, &err);
 		if (rc != IAMW_OK) {
-			fprintf(stderr, "iamwatch scan: %s: ", label);
-			print_error("rules", &err, NULL);
+			char line[2048];
+			iamw_load_error_format(&err, line, sizeof line);
+			fprintf(stderr, "iamwatch scan: %s\n", line);
 		}
 		if (!is_static)
 			free(data);

@@ -138,7 +138,9 @@ IAMW_API int iamw_engine_load_rules_from(iamw_engine *engine, const char *json, 
 
 /**
  * Render a load error on one line: "<origin>: <kind> '<name>' (<path>):
- * <ESTATUS>: <message>" (parts that are empty are left out).
+ * <ESTATUS>: <source>:<offset>: <message>" (parts that are empty or do not
+ * apply are left out; the offset is into the text <source> names, e.g. the
+ * definition's filter pattern).
  * @return the length of the full rendering (like snprintf); buf may be NULL
  *         when size is 0. Ownership: writes into the caller's buffer.
  * Thread-safety: reentrant.

@@ -678,8 +678,10 @@ size_t iamw_load_error_format(const iamw_load_error *le, char *buf, size_t size)
 	if (le->kind[0] && n < sizeof head)
 		n += (size_t)snprintf(head + n, sizeof head - n, "%s '%s' (%s): ", le->kind, le->name,
 		                      le->path);
-	int total = snprintf(buf, size, "%s%s: %s", head, iamw_status_name(le->error.code),
-	                     le->error.text);
+	/* the error itself as iamw_error_format renders it: "<source>:<offset>: <text>" */
+	char tail[IAMW_ERROR_SOURCE_LEN + IAMW_ERROR_TEXT_LEN + 32];
+	iamw_error_format(&le->error, NULL, 0, tail, sizeof tail);
+	int total = snprintf(buf, size, "%s%s: %s", head, iamw_status_name(le->error.code), tail);
 	return total < 0 ? 0 : (size_t)total;
 }
 

@@ -804,6 +804,9 @@ class TestOutputAndExit(ScanCase):
         r = run(["scan", "--rules", p, SAMPLE])
         self.assertEqual(r.returncode, 2)
         self.assertRegex(text(r.stderr), r"ESYNTAX: .*:\d+: ")
+        # the file, the definition and where it is in the document are named
+        self.assertIn(p + ": metricFilter 'NeverMatches' (metricFilters[0]): ESYNTAX: pattern:",
+                      text(r.stderr))
         self.assertEqual(r.stdout, b"")
 
     def test_missing_rules_file(self):
