@@ -19,6 +19,7 @@
 
 #include "analysis/lint.h"
 #include "formats/rules_convert.h"
+#include "common/json_parse.h"
 
 /* CloudWatch quotas per log group: filters with a regular expression, and
  * metric filters in all. */
@@ -412,11 +413,11 @@ int iamw_lint_rules(const iamw_knowledge *k, const char *rules, size_t len,
 	int rc = linter_init(&L, k, &own, opts);
 	cJSON *src = NULL;
 	if (!rc) {
-		const char *end = NULL;
-		src = cJSON_ParseWithLengthOpts(rules, len, &end, 0);
-		if (!src)
-			rc = iamw__error_set(err, IAMW_EJSON, end ? (size_t)(end - rules) : 0, 0,
-			                     "rules", "invalid JSON");
+		size_t off;
+		rc = iamw__json_parse(rules, len, &src, &off);
+		if (rc)
+			rc = iamw__error_set(err, rc, rc == IAMW_EJSON ? off : IAMW_NO_OFFSET, 0, "rules",
+			                     "%s", rc == IAMW_EJSON ? "invalid JSON" : "out of memory");
 	}
 	if (!rc) {
 		iamw__rules_context ctx = {opts->account_id, opts->region};

@@ -169,12 +169,12 @@ static size_t check_word(const char *s, size_t n, size_t i, const char *w, size_
 	return n - i >= wl && memcmp(s + i, w, wl) == 0 ? i + wl : BAD;
 }
 
-int iamw__json_check_object(const char *s, size_t n)
+static int check_value(const char *s, size_t n, int object_only)
 {
 	size_t a = skip_ws(s, n, 0), b = n;
 	while (b > a && is_ws(s[b - 1]))
 		b--;
-	if (a == b || s[a] != '{')
+	if (a == b || (object_only && s[a] != '{'))
 		return 0;
 	/* one bit per open container: 1 object, 0 array */
 	uint8_t kinds[IAMW__JSON_CHECK_MAX_DEPTH / 8];
@@ -248,4 +248,14 @@ int iamw__json_check_object(const char *s, size_t n)
 			return 0;
 		state = AFTER;
 	}
+}
+
+int iamw__json_check_object(const char *s, size_t n)
+{
+	return check_value(s, n, 1);
+}
+
+int iamw__json_check_value(const char *s, size_t n)
+{
+	return check_value(s, n, 0);
 }

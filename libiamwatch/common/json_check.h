@@ -20,5 +20,7 @@
 /* 1 when text[0..len), without leading and trailing spaces, tabs, CRs and
  * LFs, is exactly one strict JSON object; 0 otherwise. */
 int iamw__json_check_object(const char *text, size_t len);
+/* The same for any one JSON value (object, array, string, number, literal). */
+int iamw__json_check_value(const char *text, size_t len);
 
 #endif /* IAMW_JSON_CHECK_H */

@@ -35,6 +35,14 @@ void *iamw__calloc(size_t n, size_t size);
 void *iamw__realloc(void *p, size_t n);
 void iamw__free(void *p);
 char *iamw__strndup(const char *s, size_t n);
+#ifdef IAMW_FAULT_INJECTION
+/* Fault-injection builds only (tests/test-oom.c): the n-th allocation from
+ * now on this thread fails (n <= 0 disarms); whether one failed since; and
+ * the countdown step itself, for cJSON hooks a test installs (1 = fail). */
+void iamw__fault_arm(long n);
+int iamw__fault_fired(void);
+int iamw__fault_next(void);
+#endif
 
 /* ---------------------------------------------------------------- errors */
 /* Fill err (if not NULL) and return code. */

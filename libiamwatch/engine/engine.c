@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "match/projected.h"
 #include "formats/rules_convert.h"
+#include "common/json_parse.h"
 
 #define DEFAULT_ACCOUNT "123456789012"
 #define DEFAULT_REGION "us-east-1"
@@ -581,11 +582,11 @@ static int parse_json_arg(const char *json, size_t len, const char *source, cJSO
 {
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(json);
-	const char *end = NULL;
-	*out = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!*out)
-		return iamw__error_set(err, IAMW_EJSON, end ? (size_t)(end - json) : 0, 0, source,
-		                       "invalid JSON");
+	size_t off;
+	int rc = iamw__json_parse(json, len, out, &off);
+	if (rc)
+		return iamw__error_set(err, rc, rc == IAMW_EJSON ? off : IAMW_NO_OFFSET, 0, source, "%s",
+		                       rc == IAMW_EJSON ? "invalid JSON" : "out of memory");
 	return IAMW_OK;
 }
 
@@ -875,8 +876,12 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 	} else {
 		cJSON_Delete(proj_tree);
 		if (!have_time && !have_tree &&
-		    (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME))
-			tree = owned = iamw__parse_event_json(raw, raw_len);
+		    (e->need_json || e->time_source == IAMW_TIME_EVENT_TIME)) {
+			int prc = iamw__parse_event_json_ex(raw, raw_len, &owned);
+			if (prc)
+				return prc;
+			tree = owned;
+		}
 	}
 	if (have_time) {
 		/* read from the raw text (or the caller) without parsing */
@@ -893,10 +898,12 @@ static int ingest(iamw_engine *e, const cJSON *tree, int have_tree, const char *
 		cJSON_Delete(owned);
 		return IAMW_EJSON;
 	}
-	if (iamw__aggregator_note_ingest(e->agg.impl, t) != IAMW_OK) {
-		e->stats.untimed++;
+	int nrc = iamw__aggregator_note_ingest(e->agg.impl, t);
+	if (nrc != IAMW_OK) {
+		if (nrc != IAMW_ENOMEM)
+			e->stats.untimed++;
 		cJSON_Delete(owned);
-		return IAMW_EINVAL;
+		return nrc;
 	}
 	e->stats.events++;
 	if (e->need_json && !tree && !have_time)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "common/json_parse.h"
 
 #define STATE_FORMAT "iamwatch-state"
 #define STATE_VERSION 1
@@ -282,10 +283,13 @@ int iamw_engine_restore_state(iamw_engine *e, const char *json, size_t len, iamw
 		return IAMW_EBUSY;
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(json);
-	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!doc)
-		return iamw__error_set(err, IAMW_ESTATE, end ? (size_t)(end - json) : 0, 0, "state",
+	cJSON *doc;
+	size_t off;
+	int prc = iamw__json_parse(json, len, &doc, &off);
+	if (prc == IAMW_ENOMEM)
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "state", "out of memory");
+	if (prc)
+		return iamw__error_set(err, IAMW_ESTATE, off, 0, "state",
 		                       "invalid state: not JSON (truncated or corrupt)");
 	int rc = IAMW_OK;
 	alarm_state_in *as = NULL, *cs = NULL;
@@ -447,10 +451,13 @@ int iamw_engine_merge_state(iamw_engine *e, const char *json, size_t len, iamw_e
 		                       "called from a notification callback");
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(json);
-	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!doc)
-		return iamw__error_set(err, IAMW_ESTATE, end ? (size_t)(end - json) : 0, 0, "state",
+	cJSON *doc;
+	size_t off;
+	int prc = iamw__json_parse(json, len, &doc, &off);
+	if (prc == IAMW_ENOMEM)
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "state", "out of memory");
+	if (prc)
+		return iamw__error_set(err, IAMW_ESTATE, off, 0, "state",
 		                       "invalid state: not JSON (truncated or corrupt)");
 	int rc = IAMW_OK;
 	iamw__aggregator *agg = NULL;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json_check.h"
 #include "match/eval.h"
 
 /* ------------------------------------------------------------------ scratch */
@@ -193,8 +194,9 @@ int iamw__json_scalar_text(const cJSON *node, char *numbuf, size_t numbuf_size, 
 	return 0;
 }
 
-cJSON *iamw__parse_event_json(const char *msg, size_t len)
+int iamw__parse_event_json_ex(const char *msg, size_t len, cJSON **out)
 {
+	*out = NULL;
 	size_t a = 0, b = len;
 	while (a < b && (msg[a] == ' ' || msg[a] == '\t' || msg[a] == '\r' || msg[a] == '\n'))
 		a++;
@@ -202,16 +204,23 @@ cJSON *iamw__parse_event_json(const char *msg, size_t len)
 	                 msg[b - 1] == '\n'))
 		b--;
 	if (a == b || msg[a] != '{' || msg[b - 1] != '}')
-		return NULL;
+		return IAMW_OK;
 	const char *end = NULL;
 	cJSON *tree = cJSON_ParseWithLengthOpts(msg + a, b - a, &end, 0);
-	if (!tree)
-		return NULL;
+	if (!tree) /* bad syntax, or no memory: the strict check tells which */
+		return iamw__json_check_object(msg + a, b - a) ? IAMW_ENOMEM : IAMW_OK;
 	if (!cJSON_IsObject(tree) || end != msg + b) {
 		cJSON_Delete(tree);
-		return NULL;
+		return IAMW_OK;
 	}
-	return tree;
+	*out = tree;
+	return IAMW_OK;
+}
+
+cJSON *iamw__parse_event_json(const char *msg, size_t len)
+{
+	cJSON *tree;
+	return iamw__parse_event_json_ex(msg, len, &tree) == IAMW_OK ? tree : NULL;
 }
 
 const cJSON *iamw__resolve_single(const cJSON *node, const iamw__selector *sel)
@@ -805,8 +814,12 @@ int iamw__match_evaluate(const iamw_pattern *p, const cJSON *tree, int have_tree
 		return match_delimited(p, raw, raw_len, m);
 	case IAMW_PATTERN_JSON: {
 		cJSON *owned = NULL;
-		if (!have_tree)
-			tree = owned = iamw__parse_event_json(raw, raw_len);
+		if (!have_tree) {
+			int rc = iamw__parse_event_json_ex(raw, raw_len, &owned);
+			if (rc)
+				return rc;
+			tree = owned;
+		}
 		int r = 0;
 		if (tree && cJSON_IsObject(tree)) {
 			r = iamw__json_eval(p, tree, raw, raw_len);

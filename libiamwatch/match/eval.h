@@ -48,6 +48,10 @@ int iamw__glob_eq(const iamw__value *v, const char *s, size_t n);
 /* Parse a message as one JSON object (A-17); NULL if it is not one. The caller
  * frees the tree with cJSON_Delete. */
 cJSON *iamw__parse_event_json(const char *msg, size_t len);
+/* The same, telling out of memory apart: IAMW_OK with *out the tree, or NULL
+ * when the message is not one JSON object; IAMW_ENOMEM when an allocation
+ * failed on a message that is one. */
+int iamw__parse_event_json_ex(const char *msg, size_t len, cJSON **out);
 
 /* Evaluate a JSON pattern's expression on a parsed object; raw is the text
  * the tree was parsed from (for number lexemes and U+0000 strings).

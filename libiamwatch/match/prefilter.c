@@ -922,6 +922,8 @@ static int build_bigrams(iamw__prefilter_set *s, const uniq *u, size_t nu)
 	return IAMW_OK;
 }
 
+/* Free the pair tables and forget them: after a failed build_bigrams the
+ * set keeps working on its DFA, and is freed later with everything else. */
 static void free_bigrams(iamw__prefilter_set *s)
 {
 	iamw__free(s->bg_bits);
@@ -931,6 +933,11 @@ static void free_bigrams(iamw__prefilter_set *s)
 	iamw__free(s->lit_off);
 	iamw__free(s->lit_anchor);
 	s->bg_bits = NULL;
+	s->bg_first = NULL;
+	s->bg_ids = NULL;
+	s->lit_bytes = NULL;
+	s->lit_off = NULL;
+	s->lit_anchor = NULL;
 }
 
 size_t iamw__prefilter_set_count(const iamw__prefilter_set *s)

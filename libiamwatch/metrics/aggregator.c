@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "metrics/aggregator.h"
+#include "common/json_parse.h"
 
 typedef struct iamw__slot {
 	int64_t start_ms;
@@ -997,15 +998,14 @@ int iamw__aggregator_restore_text(iamw__aggregator **out, const char *text, size
 		return IAMW_EINVAL;
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(text);
-	const char *end = NULL;
-	cJSON *json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (!json) {
-		size_t off = end && end >= text && (size_t)(end - text) <= len
-		                 ? (size_t)(end - text)
-		                 : IAMW_NO_OFFSET;
-		return iamw__error_set(err, IAMW_ESTATE, off, 0, "state",
-		                       "aggregator state is not valid JSON");
-	}
+	cJSON *json;
+	size_t off;
+	int prc = iamw__json_parse(text, len, &json, &off);
+	if (prc == IAMW_ENOMEM)
+		return iamw__error_set(err, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "state", "out of memory");
+	if (prc)
+		return iamw__error_set(err, IAMW_ESTATE, off <= len ? off : IAMW_NO_OFFSET, 0,
+		                       "state", "aggregator state is not valid JSON");
 	int rc = iamw__aggregator_restore(out, json, err);
 	cJSON_Delete(json);
 	return rc;

@@ -10,6 +10,7 @@
 
 #include "metrics/units.h"
 #include "metrics/metric_filter.h"
+#include "common/json_parse.h"
 
 static int verr(iamw_error *err, const char *fmt, const char *field)
 {
@@ -288,11 +289,13 @@ int iamw_metric_filter_from_json(iamw_metric_filter **out, const char *json, siz
 	*out = NULL;
 	if (len == IAMW_NUL_TERMINATED)
 		len = strlen(json);
-	const char *end = NULL;
-	cJSON *obj = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!obj)
-		return iamw__error_set(err, IAMW_EJSON, end ? (size_t)(end - json) : 0, 0,
-		                       "metricFilter", "invalid JSON");
+	cJSON *obj;
+	size_t off;
+	int prc = iamw__json_parse(json, len, &obj, &off);
+	if (prc)
+		return iamw__error_set(err, prc, prc == IAMW_EJSON ? off : IAMW_NO_OFFSET, 0,
+		                       "metricFilter", "%s",
+		                       prc == IAMW_EJSON ? "invalid JSON" : "out of memory");
 	int rc = iamw__metric_filter_from_cjson(out, obj, err);
 	cJSON_Delete(obj);
 	return rc;
