@@ -974,17 +974,38 @@ static size_t set_clauses(const iamw__prefilter *pf)
 	return pf->n_clauses ? 1 : 0;
 }
 
-int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *const *patterns,
-                              size_t n)
+/* The scratch of one set build, freed in one place whatever step failed. */
+typedef struct set_build {
+	uniq *u;            /* the distinct literals */
+	size_t nu;
+	size_t n_ids;       /* literal references of all clauses */
+	size_t n_clauses;   /* clauses the set scans for */
+	size_t total_bytes; /* bytes of all literals: bounds the trie's states */
+	int32_t *trie;      /* child[state * ncls + class], -1: none */
+	uint32_t *term;     /* per state: literal id + 1, 0: none */
+	uint32_t *cnt;      /* per state: outputs (own and fail chain) */
+	uint32_t *fail;
+	uint32_t *queue;
+} set_build;
+
+static void set_build_free(set_build *b)
 {
-	if (!out || (n && !patterns))
-		return IAMW_EINVAL;
-	*out = NULL;
-	iamw__prefilter_set *s = iamw__calloc(1, sizeof *s);
-	if (!s)
-		return IAMW_ENOMEM;
-	s->n = n;
-	size_t total_clauses = 0, total_lits = 0, total_bytes = 4;
+	iamw__free(b->u);
+	iamw__free(b->trie);
+	iamw__free(b->term);
+	iamw__free(b->cnt);
+	iamw__free(b->fail);
+	iamw__free(b->queue);
+}
+
+/* Step 1: number each distinct literal (the two escapes every JSON event
+ * may spell a literal with come first), and list each pattern's clauses as
+ * literal ids. */
+static int gather_literals(iamw__prefilter_set *s, set_build *b, const iamw_pattern *const *patterns,
+                           size_t n)
+{
+	size_t total_clauses = 0, total_lits = 0;
+	b->total_bytes = 4;
 	for (size_t i = 0; i < n; i++) {
 		const iamw__prefilter *pf = iamw__pattern_prefilter(patterns[i]);
 		if (!pf)
@@ -992,17 +1013,15 @@ int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *con
 		total_clauses += set_clauses(pf);
 		total_lits += pf->clause_off[set_clauses(pf)];
 		for (size_t k = 0; k < pf->clause_off[set_clauses(pf)]; k++)
-			total_bytes += pf->lits[k].len;
+			b->total_bytes += pf->lits[k].len;
 	}
-	uniq *u = iamw__malloc((total_lits + 2) * sizeof *u);
-	int32_t *trie = NULL; /* child[state * 256 + byte], -1: none */
-	uint32_t *fail = NULL, *queue = NULL;
-	uint32_t *cnt = NULL;
+	b->u = iamw__malloc((total_lits + 2) * sizeof *b->u);
 	s->pats = iamw__calloc(n ? n : 1, sizeof *s->pats);
 	s->clause_off = iamw__malloc((total_clauses + 1) * sizeof *s->clause_off);
 	s->ids = iamw__malloc((total_lits ? total_lits : 1) * sizeof *s->ids);
-	if (!u || !s->pats || !s->clause_off || !s->ids)
-		goto oom;
+	if (!b->u || !s->pats || !s->clause_off || !s->ids)
+		return IAMW_ENOMEM;
+	uniq *u = b->u;
 	size_t nu = 0;
 	u[nu++] = (uniq){"\\u", 2};
 	u[nu++] = (uniq){"\\/", 2};
@@ -1031,73 +1050,86 @@ int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *con
 	s->clause_off[ci] = (uint32_t)ii;
 	s->n_ids_lits = nu;
 	s->n_set_clauses = ci;
-	/* literal -> clauses, so that a scan only visits the clauses of the
-	 * literals it found */
+	b->nu = nu;
+	b->n_ids = ii;
+	b->n_clauses = ci;
+	return IAMW_OK;
+}
+
+/* Step 2: literal -> clauses, so that a scan only visits the clauses of
+ * the literals it found. */
+static int index_clauses(iamw__prefilter_set *s, const set_build *b)
+{
+	size_t nu = b->nu;
 	s->lit_clause_off = iamw__calloc(nu + 1, sizeof *s->lit_clause_off);
-	s->lit_clauses = iamw__malloc((ii ? ii : 1) * sizeof *s->lit_clauses);
-	if (!s->lit_clause_off || !s->lit_clauses)
-		goto oom;
-	for (size_t k = 0; k < ii; k++)
+	s->lit_clauses = iamw__malloc((b->n_ids ? b->n_ids : 1) * sizeof *s->lit_clauses);
+	uint32_t *fill = iamw__malloc((nu ? nu : 1) * sizeof *fill);
+	if (!s->lit_clause_off || !s->lit_clauses || !fill) {
+		iamw__free(fill);
+		return IAMW_ENOMEM;
+	}
+	for (size_t k = 0; k < b->n_ids; k++)
 		s->lit_clause_off[s->ids[k] + 1]++;
 	for (size_t k = 0; k < nu; k++)
 		s->lit_clause_off[k + 1] += s->lit_clause_off[k];
-	{
-		uint32_t *fill = iamw__malloc((nu ? nu : 1) * sizeof *fill);
-		if (!fill)
-			goto oom;
-		memcpy(fill, s->lit_clause_off, nu * sizeof *fill);
-		for (size_t c = 0; c < ci; c++)
-			for (uint32_t k = s->clause_off[c]; k < s->clause_off[c + 1]; k++)
-				s->lit_clauses[fill[s->ids[k]]++] = (uint32_t)c;
-		iamw__free(fill);
-	}
+	memcpy(fill, s->lit_clause_off, nu * sizeof *fill);
+	for (size_t c = 0; c < b->n_clauses; c++)
+		for (uint32_t k = s->clause_off[c]; k < s->clause_off[c + 1]; k++)
+			s->lit_clauses[fill[s->ids[k]]++] = (uint32_t)c;
+	iamw__free(fill);
+	return IAMW_OK;
+}
 
-	/* byte classes: every byte used by a literal gets its own class */
+/* Step 3: byte classes (every byte a literal uses gets its own class) and
+ * the trie of the literals in class space. */
+static int build_trie(iamw__prefilter_set *s, set_build *b)
+{
 	memset(s->cls, 0, sizeof s->cls);
 	s->ncls = 1;
-	for (size_t k = 0; k < nu; k++)
-		for (uint32_t j = 0; j < u[k].len; j++) {
-			unsigned char c = (unsigned char)u[k].s[j];
+	for (size_t k = 0; k < b->nu; k++)
+		for (uint32_t j = 0; j < b->u[k].len; j++) {
+			unsigned char c = (unsigned char)b->u[k].s[j];
 			if (!s->cls[c])
 				s->cls[c] = (uint8_t)s->ncls++;
 		}
-	/* trie in class space */
-	size_t max_states = total_bytes + 1;
+	size_t max_states = b->total_bytes + 1;
 	uint32_t ncls = s->ncls;
-	trie = iamw__malloc(max_states * ncls * sizeof *trie);
-	cnt = iamw__calloc(max_states, sizeof *cnt);
-	uint32_t *term = iamw__malloc(max_states * sizeof *term); /* literal id + 1, 0: none */
-	if (!trie || !cnt || !term) {
-		iamw__free(term);
-		goto oom;
-	}
-	memset(trie, 0xff, max_states * ncls * sizeof *trie);
-	memset(term, 0, max_states * sizeof *term);
+	b->trie = iamw__malloc(max_states * ncls * sizeof *b->trie);
+	b->cnt = iamw__calloc(max_states, sizeof *b->cnt);
+	b->term = iamw__calloc(max_states, sizeof *b->term);
+	if (!b->trie || !b->cnt || !b->term)
+		return IAMW_ENOMEM;
+	memset(b->trie, 0xff, max_states * ncls * sizeof *b->trie);
 	uint32_t ns = 1;
-	for (size_t k = 0; k < nu; k++) {
+	for (size_t k = 0; k < b->nu; k++) {
 		uint32_t st = 0;
-		for (uint32_t j = 0; j < u[k].len; j++) {
-			uint32_t c = s->cls[(unsigned char)u[k].s[j]];
-			if (trie[st * ncls + c] < 0)
-				trie[st * ncls + c] = (int32_t)ns++;
-			st = (uint32_t)trie[st * ncls + c];
+		for (uint32_t j = 0; j < b->u[k].len; j++) {
+			uint32_t c = s->cls[(unsigned char)b->u[k].s[j]];
+			if (b->trie[st * ncls + c] < 0)
+				b->trie[st * ncls + c] = (int32_t)ns++;
+			st = (uint32_t)b->trie[st * ncls + c];
 		}
-		term[st] = (uint32_t)k + 1;
+		b->term[st] = (uint32_t)k + 1;
 	}
 	s->nstates = ns;
-	if ((size_t)ns * ncls >= AC_OUT) {
-		iamw__free(term);
-		goto oom;
-	}
-	fail = iamw__calloc(ns, sizeof *fail);
-	queue = iamw__malloc(ns * sizeof *queue);
+	/* transitions carry the output flag in their top bit */
+	return (size_t)ns * ncls >= AC_OUT ? IAMW_ELIMIT : IAMW_OK;
+}
+
+/* Step 4: Aho-Corasick: fail links by BFS, the complete transition
+ * function, and each state's outputs (its own literal and those of its
+ * fail chain; BFS order completes a fail state before its dependants). */
+static int build_automaton(iamw__prefilter_set *s, set_build *b)
+{
+	uint32_t ns = s->nstates, ncls = s->ncls;
+	b->fail = iamw__calloc(ns, sizeof *b->fail);
+	b->queue = iamw__malloc(ns * sizeof *b->queue);
 	s->delta = iamw__malloc((size_t)ns * ncls * sizeof *s->delta);
 	s->out_off = iamw__calloc(ns + 1, sizeof *s->out_off);
-	if (!fail || !queue || !s->delta || !s->out_off) {
-		iamw__free(term);
-		goto oom;
-	}
-	/* BFS: fail links and the complete transition function (state numbers) */
+	if (!b->fail || !b->queue || !s->delta || !s->out_off)
+		return IAMW_ENOMEM;
+	const int32_t *trie = b->trie;
+	uint32_t *fail = b->fail, *queue = b->queue;
 	size_t qh = 0, qt = 0;
 	for (uint32_t c = 0; c < ncls; c++) {
 		int32_t ch = trie[c];
@@ -1122,51 +1154,70 @@ int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *con
 			}
 		}
 	}
-	/* outputs: own literal plus those of the fail chain (BFS order: the
-	 * fail state is complete before its dependants) */
 	for (uint32_t st = 1; st < ns; st++) {
 		uint32_t c = 0;
 		for (uint32_t f = st; f; f = fail[f])
-			if (term[f])
+			if (b->term[f])
 				c++;
-		cnt[st] = c;
+		b->cnt[st] = c;
 	}
 	for (uint32_t st = 0; st < ns; st++)
-		s->out_off[st + 1] = s->out_off[st] + cnt[st];
+		s->out_off[st + 1] = s->out_off[st] + b->cnt[st];
 	s->out_ids = iamw__malloc((s->out_off[ns] ? s->out_off[ns] : 1) * sizeof *s->out_ids);
-	if (!s->out_ids) {
-		iamw__free(term);
-		goto oom;
-	}
+	if (!s->out_ids)
+		return IAMW_ENOMEM;
 	for (uint32_t st = 1; st < ns; st++) {
 		uint32_t o = s->out_off[st];
 		for (uint32_t f = st; f; f = fail[f])
-			if (term[f])
-				s->out_ids[o++] = term[f] - 1;
+			if (b->term[f])
+				s->out_ids[o++] = b->term[f] - 1;
 	}
-	iamw__free(term);
-	if (build_bigrams(s, u, nu) != IAMW_OK)
-		free_bigrams(s); /* the DFA still works */
-	/* premultiply and flag states with outputs */
-	for (size_t e = 0; e < (size_t)ns * ncls; e++) {
-		uint32_t nx = s->delta[e];
-		s->delta[e] = nx * ncls | (cnt[nx] ? AC_OUT : 0);
-	}
-	iamw__free(u);
-	iamw__free(trie);
-	iamw__free(fail);
-	iamw__free(queue);
-	iamw__free(cnt);
-	*out = s;
 	return IAMW_OK;
-oom:
-	iamw__free(u);
-	iamw__free(trie);
-	iamw__free(fail);
-	iamw__free(queue);
-	iamw__free(cnt);
+}
+
+/* Step 5: premultiply the transitions by the class count and flag the
+ * states with outputs, so that the scan loop does one load per byte. */
+static void finish_delta(iamw__prefilter_set *s, const set_build *b)
+{
+	size_t n = (size_t)s->nstates * s->ncls;
+	for (size_t e = 0; e < n; e++) {
+		uint32_t nx = s->delta[e];
+		s->delta[e] = nx * s->ncls | (b->cnt[nx] ? AC_OUT : 0);
+	}
+}
+
+int iamw__prefilter_set_build(iamw__prefilter_set **out, const iamw_pattern *const *patterns,
+                              size_t n)
+{
+	if (!out || (n && !patterns))
+		return IAMW_EINVAL;
+	*out = NULL;
+	iamw__prefilter_set *s = iamw__calloc(1, sizeof *s);
+	if (!s)
+		return IAMW_ENOMEM;
+	s->n = n;
+	set_build b;
+	memset(&b, 0, sizeof b);
+	int rc = gather_literals(s, &b, patterns, n);
+	if (rc == IAMW_OK)
+		rc = index_clauses(s, &b);
+	if (rc == IAMW_OK)
+		rc = build_trie(s, &b);
+	if (rc == IAMW_OK)
+		rc = build_automaton(s, &b);
+	if (rc == IAMW_OK) {
+		/* the pair tables only speed the scan up: without them the DFA works */
+		if (build_bigrams(s, b.u, b.nu) != IAMW_OK)
+			free_bigrams(s);
+		finish_delta(s, &b);
+		*out = s;
+		s = NULL;
+	}
+	set_build_free(&b);
 	iamw__prefilter_set_free(s);
-	return IAMW_ENOMEM;
+	/* a set too large for the transition encoding is refused like one that
+	 * did not fit in memory: the engine then tries every filter */
+	return rc == IAMW_ELIMIT ? IAMW_ENOMEM : rc;
 }
 
 /* The literals anchored on the pair at p[i], if it is an anchor pair. */
