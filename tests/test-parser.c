@@ -60,6 +60,9 @@ START_TEST(dump_terms)
 	assert_dump("\" \"", "(all)");
 	assert_dump("ERROR", "(terms (req \"ERROR\"))");
 	assert_dump("ERROR -ARGUMENTS", "(terms (req \"ERROR\") (not \"ARGUMENTS\"))");
+	assert_dump("ORDER-ITEM-1",
+	            "(terms (req \"ORDER\") (not \"ITEM\") (not \"1\"))"); /* */
+	assert_dump("\"a b\"-c", "(terms (req \"a b\") (not \"c\"))");
 	assert_dump("?ERROR ?WARN", "(any (opt \"ERROR\") (opt \"WARN\"))");
 	assert_dump("?ERROR ?ARGUMENTS REQUEST",
 	            "(terms (opt \"ERROR\") (opt \"ARGUMENTS\") (req \"REQUEST\"))");
@@ -181,7 +184,10 @@ END_TEST
 START_TEST(errors_terms_and_delimited)
 {
 	assert_error("email@x.com", IAMW_ESYNTAX, 5, "'@' is not allowed");
-	assert_error("ORDER-ITEM-1", IAMW_ESYNTAX, 5, "'-' is not allowed");
+	/* a '-' glued to a term starts an exclusion: nothing may follow it */
+	assert_error("ORDER-", IAMW_ESYNTAX, 5, "followed directly");
+	assert_error("ORDER--ITEM", IAMW_ESYNTAX, 6, "a term or a quoted phrase");
+	assert_error("ORDER?ITEM", IAMW_ESYNTAX, 5, "'?' is not allowed");
 	assert_error("ERROR %x%", IAMW_EUNSUPPORTED, 6, "whole filter pattern");
 	assert_error("%x% ERROR", IAMW_EUNSUPPORTED, 4, "whole filter pattern");
 	assert_error("? ERROR", IAMW_ESYNTAX, 0, "followed directly");

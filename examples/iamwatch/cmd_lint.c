@@ -27,6 +27,7 @@ static const char usage[] =
     "  W-quota                    more than 5 regex filters / 100 filters per log group\n"
     "  W-needs-quoting            bare value that should be quoted (info), or a term\n"
     "                             pattern that was meant as JSON\n"
+    "  W-hyphenated-term          ORDER-ITEM-1 unquoted: read as ORDER -ITEM -1\n"
     "\n"
     "  --pattern PATTERN  lint one pattern\n"
     "  --rules NAME|FILE  lint every metric filter of a built-in pack (iam-changes, cis,\n"

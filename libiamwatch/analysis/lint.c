@@ -96,6 +96,8 @@ static void lint_one(iamw__linter *L)
 	int structured = kind == IAMW_PATTERN_JSON || kind == IAMW_PATTERN_DELIMITED;
 	if (kind == IAMW_PATTERN_TERMS && term_looks_json(&cl))
 		iamw__lint_meant_json(L);
+	if (kind == IAMW_PATTERN_TERMS)
+		iamw__lint_hyphenated_terms(L, p);
 	if (kind == IAMW_PATTERN_JSON)
 		iamw__lint_unknown_names(L, &cl);
 	if (structured)

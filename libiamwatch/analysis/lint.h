@@ -41,5 +41,7 @@ void iamw__lint_needs_quoting(iamw__linter *L, const iamw__cond_list *conds);
  * "eventName = CreateUser", "$.eventName = X" without braces, or the phrase
  * "eventName = CreateUser". Returns 1 when it warned. */
 int iamw__lint_meant_json(iamw__linter *L);
+/* W-hyphenated-term: unquoted terms written together with '-' exclusions. */
+void iamw__lint_hyphenated_terms(iamw__linter *L, const iamw_pattern *p);
 
 #endif /* IAMW_ANALYSIS_LINT_H */

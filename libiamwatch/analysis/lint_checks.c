@@ -13,12 +13,16 @@
  *  W-needs-quoting    a bare value with characters other than letters,
  *                     digits and '_' (info), or a term pattern that reads as
  *                     a JSON comparison (warning; its tokens come from the
- *                     expression lexer).
+ *                     expression lexer);
+ *  W-hyphenated-term  an unquoted term with a '-' inside (ORDER-ITEM-1),
+ *                     which reads as a term and exclusions and so never
+ *                     matches the text it spells.
  */
 #include <string.h>
 
 #include "analysis/lint.h"
 #include "analysis/typical.h"
+#include "lang/ast.h"
 #include "lang/lexer.h"
 
 /* ------------------------------------------------------- W-mixed-and-or */
@@ -248,6 +252,40 @@ void iamw__lint_needs_quoting(iamw__linter *L, const iamw__cond_list *cl)
 		                c->value->length, &msg, &sug);
 		iamw__buf_free(&msg);
 		iamw__buf_free(&sug);
+	}
+}
+
+/* ----------------------------------------------------- W-hyphenated-term */
+
+void iamw__lint_hyphenated_terms(iamw__linter *L, const iamw_pattern *p)
+{
+	const char *src = L->target.pattern;
+	for (size_t i = 0; i < p->n_terms && !L->stop;) {
+		/* a run of items written without blanks between them: the parser
+		 * reads each '-' inside it as the start of an exclusion */
+		size_t j = i + 1;
+		while (j < p->n_terms && p->terms[j].kind == IAMW__TERM_EXCLUDED &&
+		       p->terms[j].offset == p->terms[j - 1].offset + p->terms[j - 1].length)
+			j++;
+		if (j == i + 1) {
+			i = j;
+			continue;
+		}
+		size_t at = p->terms[i].offset;
+		size_t len = p->terms[j - 1].offset + p->terms[j - 1].length - at;
+		iamw__buf msg, sug;
+		iamw__buf_init(&msg);
+		iamw__buf_init(&sug);
+		iamw__buf_addf(&msg, "%.*s is read as", (int)len, src + at);
+		for (size_t k = i; k < j; k++)
+			iamw__buf_addf(&msg, " %.*s", (int)p->terms[k].length, src + p->terms[k].offset);
+		iamw__buf_adds(&msg, ": the event must hold the first term and none of the others, so "
+		                     "the text itself never matches");
+		iamw__buf_addf(&sug, "write \"%.*s\" to search for it", (int)len, src + at);
+		iamw__lint_emit(L, IAMW_LINT_WARNING, "W-hyphenated-term", 0, at, len, &msg, &sug);
+		iamw__buf_free(&msg);
+		iamw__buf_free(&sug);
+		i = j;
 	}
 }
 

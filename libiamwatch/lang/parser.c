@@ -795,9 +795,14 @@ static int parse_terms(parser *ps)
 			return unexpected(ps, "a term");
 		}
 		term.length = t.offset + t.length - term.offset;
-		/* Items are separated by blanks: "ORDER-ITEM" is not two items. */
+		/* Items are separated by blanks, except that a '-' right after a
+		 * term starts an exclusion: CloudWatch accepts "ORDER-ITEM-1" and
+		 * finds nothing with it, as "ORDER -ITEM -1" finds nothing in an
+		 * event that holds ORDER-ITEM-1 (docs/semantics.md A-4; lint warns
+		 * W-hyphenated-term). */
 		iamw__token after = iamw__lex_term(&ps->lx);
-		if (after.kind != IAMW_TOK_WS && after.kind != IAMW_TOK_EOF) {
+		if (after.kind != IAMW_TOK_WS && after.kind != IAMW_TOK_EOF &&
+		    after.kind != IAMW_TOK_MINUS) {
 			unsigned char c = (unsigned char)SRC(ps)[after.offset];
 			if (c >= 0x20 && c < 0x7f)
 				return fail(ps, IAMW_ESYNTAX, after.offset, 1,
