@@ -185,6 +185,11 @@ START_TEST(errors_terms_and_delimited)
 {
 	assert_error("email@x.com", IAMW_ESYNTAX, 5, "'@' is not allowed");
 	/* a '-' glued to a term starts an exclusion: nothing may follow it */
+	/* J-13: bracket forms CloudWatch does not document get their documented spelling */
+	assert_error("{ $['a.b'] = 1 }", IAMW_ESYNTAX, 2, "write $.['key']");
+	assert_error("{ $.x.[\"a.b\"] = 1 }", IAMW_ESYNTAX, 2, "single quotes");
+	assert_error("{ $.caf\xc3\xa9 = 1 }", IAMW_ESYNTAX, 2, "bracket form .['name']");
+	assert_dump("{ $.['caf\xc3\xa9'] = 1 }", "(json (eq $.['caf\xc3\xa9'] 1))");
 	assert_error("ORDER-", IAMW_ESYNTAX, 5, "followed directly");
 	assert_error("ORDER--ITEM", IAMW_ESYNTAX, 6, "a term or a quoted phrase");
 	assert_error("ORDER?ITEM", IAMW_ESYNTAX, 5, "'?' is not allowed");

@@ -272,6 +272,29 @@ static int add_kid(parser *ps, iamw__node *parent, iamw__node *kid)
 
 /* ------------------------------------------------------------------ JSON */
 
+/* Why the selector-like text at s[0..n) (starting with '$') is not one,
+ * for the forms other JSONPath dialects accept and CloudWatch documents
+ * otherwise (docs/semantics.md J-13). */
+static const char *selector_hint(const char *s, size_t n)
+{
+	/* look at the whole selector as written, up to a blank or an operator:
+	 * the lexer stops its token at the first character it cannot take */
+	size_t end = 0;
+	while (s[end] && !strchr(" \t\r\n=!<>()&|}", s[end]))
+		end++;
+	n = end > n ? end : n;
+	if (n >= 2 && s[1] == '[')
+		return "a bracket key follows '$.': write $.['key'] (the documented form)";
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] == '[' && s[i + 1] == '"')
+			return "bracket keys are written with single quotes: .['key']";
+		if ((unsigned char)s[i] >= 0x80)
+			return "property names are ASCII letters, digits, '_' and '-'; other "
+			       "characters need the bracket form .['name']";
+	}
+	return "invalid property selector (use $.name, [n], .*, [*] or .['key'])";
+}
+
 /* selector -> '$' step+ ;  step -> '.' name | '.' '*' | '[' n ']' | '[' '*' ']'
  *                                 | '.' '[' "'" key "'" ']'                     */
 static int parse_selector(parser *ps, iamw__selector **out)
@@ -295,6 +318,8 @@ static int parse_selector(parser *ps, iamw__selector **out)
 				i++;
 		}
 	}
+	if (cap == 0 && SRC(ps)[t.offset + n] == '[')
+		return fail(ps, IAMW_ESYNTAX, t.offset, t.length, "%s", selector_hint(s, n));
 	if (cap == 0 || s[1] != '.')
 		return fail(ps, IAMW_ESYNTAX, t.offset, t.length,
 		            "a property selector starts with '$.' followed by a property name");
@@ -369,8 +394,8 @@ static int parse_condition(parser *ps, iamw__node **out)
 	if (ps->tok.kind != IAMW_TOK_SELECTOR) {
 		if ((ps->tok.kind == IAMW_TOK_BARE || ps->tok.kind == IAMW_TOK_TERM) &&
 		    SRC(ps)[ps->tok.offset] == '$')
-			return fail(ps, IAMW_ESYNTAX, ps->tok.offset, ps->tok.length,
-			            "invalid property selector (use $.name, [n], .*, [*] or .['key'])");
+			return fail(ps, IAMW_ESYNTAX, ps->tok.offset, ps->tok.length, "%s",
+			            selector_hint(SRC(ps) + ps->tok.offset, ps->tok.length));
 		if (ps->tok.kind == IAMW_TOK_BARE || ps->tok.kind == IAMW_TOK_TERM ||
 		    (ps->tok.kind >= IAMW_TOK_KW_IS && ps->tok.kind <= IAMW_TOK_KW_EXISTS))
 			return fail(ps, IAMW_ESYNTAX, ps->tok.offset, ps->tok.length,
