@@ -69,6 +69,17 @@ static void check_error(const char *text, int code, size_t offset, const char *m
 	check_error_n(text, strlen(text), code, offset, msg);
 }
 
+/* check_error with part, a piece the error text must hold. */
+static void check_error_part(const char *text, int code, size_t offset, const char *part)
+{
+	iamw__rule *r;
+	iamw_error err;
+	ck_assert_int_eq(iamw__rule_compile(&r, text, IAMW_NUL_TERMINATED, &err), code);
+	ck_assert_msg(err.offset == offset, "\"%s\": expected offset %zu, got %zu (%s)", text,
+	              offset, err.offset, err.text);
+	ck_assert_msg(strstr(err.text, part), "\"%s\": '%s' not in '%s'", text, part, err.text);
+}
+
 static int64_t ts(const char *iso)
 {
 	int64_t ms = 0;
@@ -323,7 +334,7 @@ START_TEST(test_syntax_errors)
 	check_error("OK( )", IAMW_ESYNTAX, 4, "expected an alarm name in OK()");
 	check_error(
 	    "ALARM(x) AND", IAMW_ESYNTAX, 12,
-	    "expected ALARM, OK, INSUFFICIENT_DATA, TRUE, FALSE, NOT or '(' but found end of "
+	    "expected ALARM, OK, INSUFFICIENT_DATA, AT_LEAST, TRUE, FALSE, NOT or '(' but found end of "
 	    "rule");
 	check_error("ALARM(x) AND ", IAMW_ESYNTAX, 13, NULL);
 	check_error("NOT", IAMW_ESYNTAX, 3, NULL);
@@ -933,6 +944,69 @@ START_TEST(test_witnesses)
 }
 END_TEST
 
+/* AT_LEAST(threshold, [NOT] STATE, (children)), D-11: counts, percentages
+ * (rounded up), NOT, names and ARNs, nesting in AND/OR, the errors with
+ * their offsets, and the triggering children. */
+START_TEST(test_at_least)
+{
+	check_dump("AT_LEAST(2, ALARM, (a, b, c))", "(at-least 2 alarm \"a\" \"b\" \"c\")");
+	check_dump("AT_LEAST(60%, NOT OK, (a,\"b c\"))", "(at-least 60% not-ok \"a\" \"b c\")");
+	check_dump("ALARM(x) OR AT_LEAST(1, INSUFFICIENT_DATA, (a)) AND TRUE",
+	           "(or (alarm \"x\") (and (at-least 1 insufficient-data \"a\") true))");
+	world w = {0};
+	world_set(&w, "a", IAMW_STATE_ALARM, 1);
+	world_set(&w, "b", IAMW_STATE_OK, 2);
+	world_set(&w, "c", IAMW_STATE_ALARM, 3);
+	world_set(&w, "d", IAMW_STATE_INSUFFICIENT_DATA, 4);
+	ck_assert_int_eq(eval_text("AT_LEAST(2, ALARM, (a, b, c))", &w), 1);
+	ck_assert_int_eq(eval_text("AT_LEAST(3, ALARM, (a, b, c))", &w), 0);
+	ck_assert_int_eq(eval_text("AT_LEAST(1, OK, (a, b))", &w), 1);
+	/* 2 of 4 in ALARM: 50% holds, 51% needs ceil(2.04) = 3 */
+	ck_assert_int_eq(eval_text("AT_LEAST(50%, ALARM, (a, b, c, d))", &w), 1);
+	ck_assert_int_eq(eval_text("AT_LEAST(51%, ALARM, (a, b, c, d))", &w), 0);
+	ck_assert_int_eq(eval_text("AT_LEAST(100%, NOT OK, (a, c, d))", &w), 1);
+	ck_assert_int_eq(eval_text("AT_LEAST(3, NOT ALARM, (a, b, c, d))", &w), 0);
+	ck_assert_int_eq(eval_text("AT_LEAST(1, ALARM, (arn:aws:cloudwatch:us-east-1:123456789012:"
+	                           "alarm:c))",
+	                           &w),
+	                 1);
+	ck_assert_int_eq(eval_text("NOT AT_LEAST(2, ALARM, (a, b)) AND ALARM(c)", &w), 1);
+
+	check_error_part("AT_LEAST(0, ALARM, (a))", IAMW_ESYNTAX, 9, "count is from 1");
+	check_error_part("AT_LEAST(3, ALARM, (a, b))", IAMW_ESYNTAX, 9, "count is from 1");
+	check_error_part("AT_LEAST(0%, ALARM, (a))", IAMW_ESYNTAX, 9, "from 1% to 100%");
+	check_error_part("AT_LEAST(101%, ALARM, (a))", IAMW_ESYNTAX, 9, "from 1% to 100%");
+	check_error_part("AT_LEAST(x, ALARM, (a))", IAMW_ESYNTAX, 9, "needs a count or a percentage");
+	check_error_part("AT_LEAST(2 ALARM, (a))", IAMW_ESYNTAX, 11, "expected ',' after the AT_LEAST threshold");
+	check_error_part("AT_LEAST(2, TRUE, (a, b))", IAMW_ESYNTAX, 12, "ALARM, OK or INSUFFICIENT_DATA");
+	check_error_part("AT_LEAST(1, ALARM, a)", IAMW_ESYNTAX, 19, "'(' opening");
+	check_error_part("AT_LEAST(1, ALARM, (a b))", IAMW_ESYNTAX, 22, "',' or ')'");
+	check_error_part("AT_LEAST(1, ALARM, (a, ))", IAMW_ESYNTAX, 23, "an alarm name");
+	check_error_part("AT_LEAST(1, ALARM, (a)", IAMW_ESYNTAX, 22, "')' closing AT_LEAST");
+	check_error_part("at_least(1, ALARM, (a))", IAMW_ESYNTAX, 0, "unknown keyword 'at_least'");
+	/* commas now separate: a name holding one must be quoted */
+	check_error_part("ALARM(a,b)", IAMW_ESYNTAX, 7, "quote names that contain commas");
+	check_dump("ALARM(\"a,b\")", "(alarm \"a,b\")");
+
+	/* triggering children: those that satisfy a holding AT_LEAST */
+	iamw__rule *r = compile_ok("AT_LEAST(2, ALARM, (a, b, c))");
+	iamw_alarm_state st[3] = {IAMW_STATE_ALARM, IAMW_STATE_OK, IAMW_STATE_ALARM};
+	int64_t t[3] = {10, 30, 20};
+	size_t idx[3], n = 99;
+	ck_assert_int_eq(iamw__rule_witnesses(r, st, t, 3, idx, &n), IAMW_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(idx[0], 2);
+	ck_assert_uint_eq(idx[1], 0);
+	/* and those that do not, when it fails */
+	st[0] = IAMW_STATE_OK;
+	ck_assert_int_eq(iamw__rule_witnesses(r, st, t, 3, idx, &n), IAMW_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(idx[0], 1);
+	ck_assert_uint_eq(idx[1], 0);
+	iamw__rule_free(r);
+}
+END_TEST
+
 /* --------------------------------------------------------- suppression */
 
 static iamw__composite_alarm_def supp_def(int64_t wait, int64_t ext)
@@ -1269,6 +1343,7 @@ static Suite *composite_suite(void)
 	tcase_add_test(tc, test_evaluate_aws_sample);
 	tcase_add_test(tc, test_evaluate_ok_lists_all);
 	tcase_add_test(tc, test_witnesses);
+	tcase_add_test(tc, test_at_least);
 	tcase_add_test(tc, test_suppress_by_alarm);
 	tcase_add_test(tc, test_suppress_wait_expiry);
 	tcase_add_test(tc, test_suppress_wait_then_alarm_then_extension);

@@ -704,6 +704,40 @@ START_TEST(composite_alarms)
 }
 END_TEST
 
+/* AT_LEAST in a composite, end to end: one child of two in ALARM is
+ * enough for AT_LEAST(50%, ...), and the reason names that child. */
+START_TEST(composite_at_least)
+{
+	const char *defs[] = {CIS_44_FILTER, ALARM_JSON("A", "iam_changes_metric", "CISBenchmark", ""),
+	                      ALARM_JSON("B", "other", "CISBenchmark", "")};
+	iamw_engine *e = engine_with(defs, 3);
+	iamw_error err;
+	ck_assert_int_eq(iamw_engine_put_composite_alarm(e,
+	                                                 "{\"AlarmName\":\"C\",\"AlarmRule\":"
+	                                                 "\"AT_LEAST(50%, ALARM, (A, B))\"}",
+	                                                 IAMW_NUL_TERMINATED, &err),
+	                 IAMW_OK);
+	ck_assert_int_eq(iamw_engine_put_composite_alarm(e,
+	                                                 "{\"AlarmName\":\"D\",\"AlarmRule\":"
+	                                                 "\"AT_LEAST(1, ALARM, (A, Nope))\"}",
+	                                                 IAMW_NUL_TERMINATED, &err),
+	                 IAMW_ENOTFOUND);
+	ck_assert_uint_eq(err.offset, 23);
+	recorder r = {0};
+	iamw_engine_set_notify_cb(e, record_cb, &r);
+	iamw_engine_advance(e, MS(11, 50, 0));
+	iamw_engine_advance(e, MS(11, 51, 0));
+	iamw_engine_ingest_text(e, "{\"eventName\":\"PutRolePolicy\",\"eventTime\":"
+	                           "\"2023-07-10T11:54:39Z\"}",
+	                        IAMW_NUL_TERMINATED, IAMW_NO_TIME);
+	iamw_engine_advance(e, MS(11, 56, 0));
+	ck_assert_str_eq(r.ev[r.n - 1].name, "C");
+	ck_assert_int_eq(r.ev[r.n - 1].to, IAMW_STATE_ALARM);
+	ck_assert_ptr_nonnull(strstr(r.ev[r.n - 1].reason, "alarm:A transitioned to ALARM"));
+	iamw_engine_free(e);
+}
+END_TEST
+
 START_TEST(load_rules_all_or_nothing)
 {
 	iamw_engine *e;
@@ -1066,6 +1100,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, options_versions_and_replay_delay);
 	tcase_add_test(tc, load_errors_name_the_definition);
 	tcase_add_test(tc, composite_alarms);
+	tcase_add_test(tc, composite_at_least);
 	tcase_add_test(tc, public_aggregator);
 	tcase_add_test(tc, restore_rejects_bad_state);
 	suite_add_tcase(s, tc);

@@ -4,8 +4,8 @@
  * input; the C file is generated at build time). Keywords are upper case
  * only; a bare word that is not exactly a keyword is a NAME (so "alarm",
  * "ALARMS" and "And" are names, and the parser explains the mistake). A bare
- * name is a run of bytes other than blanks, parentheses, '"' and control
- * bytes; quoted names may hold anything but control bytes, with \" and \\
+ * name is a run of bytes other than blanks, parentheses, commas (which
+ * separate AT_LEAST's arguments), '"' and control bytes; quoted names may hold anything but control bytes, with \" and \\
  * as the only escapes. The rule copy is NUL-terminated, so the end rule
  * fires only at YYLIMIT and an embedded NUL comes out as an invalid token.
  * The lexer only finds token boundaries and never allocates.
@@ -28,7 +28,7 @@ static iamw__rule_token make(const unsigned char *base, iamw__rule_tok_kind kind
 	re2c:eof = 0;
 
 	ws      = [ \t\r\n]+;
-	bare    = [^ \t\r\n()"\x00-\x1f\x7f]+;
+	bare    = [^ \t\r\n(),"\x00-\x1f\x7f]+;
 	strch   = [^"\\\x00-\x1f\x7f] | [\\] ["\\];
 */
 
@@ -48,6 +48,7 @@ iamw__rule_token iamw__rule_lex(const char *src, size_t len, size_t pos)
 			ws                     { continue; }
 			"("                    { return make(base, IAMW__RT_LPAREN, start, YYCURSOR); }
 			")"                    { return make(base, IAMW__RT_RPAREN, start, YYCURSOR); }
+			","                    { return make(base, IAMW__RT_COMMA, start, YYCURSOR); }
 			"ALARM"                { return make(base, IAMW__RT_ALARM, start, YYCURSOR); }
 			"OK"                   { return make(base, IAMW__RT_OK, start, YYCURSOR); }
 			"INSUFFICIENT_DATA"    { return make(base, IAMW__RT_INSUFFICIENT_DATA, start, YYCURSOR); }
@@ -56,6 +57,7 @@ iamw__rule_token iamw__rule_lex(const char *src, size_t len, size_t pos)
 			"AND"                  { return make(base, IAMW__RT_AND, start, YYCURSOR); }
 			"OR"                   { return make(base, IAMW__RT_OR, start, YYCURSOR); }
 			"NOT"                  { return make(base, IAMW__RT_NOT, start, YYCURSOR); }
+			"AT_LEAST"             { return make(base, IAMW__RT_AT_LEAST, start, YYCURSOR); }
 			bare                   { return make(base, IAMW__RT_NAME, start, YYCURSOR); }
 			["] strch* ["]         { return make(base, IAMW__RT_STRING, start, YYCURSOR); }
 			["] strch* [\\]        { return make(base, IAMW__RT_BAD_ESCAPE, start, YYCURSOR); }
@@ -79,6 +81,8 @@ const char *iamw__rule_tok_name(iamw__rule_tok_kind kind)
 	case IAMW__RT_AND: return "AND";
 	case IAMW__RT_OR: return "OR";
 	case IAMW__RT_NOT: return "NOT";
+	case IAMW__RT_AT_LEAST: return "AT_LEAST";
+	case IAMW__RT_COMMA: return ",";
 	case IAMW__RT_NAME: return "NAME";
 	case IAMW__RT_STRING: return "STRING";
 	case IAMW__RT_BAD_ESCAPE: return "BAD_ESCAPE";

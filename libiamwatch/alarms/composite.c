@@ -41,6 +41,12 @@
  *       update that changes the state says "was updated and its alarm rule
  *       evaluates to X" (by analogy with the creation text).
  *  D-9  Suppression: see the state machine below.
+ *  D-11 AT_LEAST(threshold, [NOT] STATE, (child, child, ...)) as the CDK
+ *       renders it: threshold is a count 1..n of the listed children or a
+ *       percentage 1%..100% (at least ceil(p * n / 100) children); children
+ *       are names or ARNs separated by commas (so bare names cannot hold a
+ *       comma: quote them). Its triggering children are those that satisfy
+ *       the condition when it holds, and those that do not when it fails.
  *  D-10 PutCompositeAlarm: a suppressor without periods gets 60 s each (the
  *       value AWS suggests and CDK defaults to); periods are integers
  *       0..2^31-1 and need a suppressor; action ARNs of EC2 (arn:aws:automate:)
@@ -58,11 +64,14 @@
 
 #define NONE ((size_t)-1)
 
-typedef enum rkind { RN_TRUE, RN_FALSE, RN_STATE, RN_NOT, RN_AND, RN_OR } rkind;
+typedef enum rkind { RN_TRUE, RN_FALSE, RN_STATE, RN_NOT, RN_AND, RN_OR, RN_AT_LEAST } rkind;
 
 typedef struct rnode {
 	rkind kind;
-	iamw_alarm_state state; /* RN_STATE */
+	iamw_alarm_state state; /* RN_STATE; RN_AT_LEAST: the state counted */
+	int negate;             /* RN_AT_LEAST: count children NOT in the state */
+	unsigned threshold;     /* RN_AT_LEAST: a count, or a percentage when percent */
+	int percent;
 	size_t ref;             /* RN_STATE: index into refs */
 	char *arg;              /* RN_STATE: argument as written, unescaped */
 	size_t first, last;     /* children (NOT: one; AND/OR: two or more) */
@@ -189,8 +198,8 @@ static int lex_error(parser *p, const iamw__rule_token *t)
 /* A NAME that is a keyword in another case: report it; returns 1 if so. */
 static int miscased_keyword(parser *p, const iamw__rule_token *t)
 {
-	static const char *const kws[] = {"AND",  "OR",   "NOT", "ALARM", "OK", "INSUFFICIENT_DATA",
-	                                  "TRUE", "FALSE"};
+	static const char *const kws[] = {"AND",  "OR",    "NOT",     "ALARM", "OK", "INSUFFICIENT_DATA",
+	                                  "TRUE", "FALSE", "AT_LEAST"};
 	if (t->kind != IAMW__RT_NAME)
 		return 0;
 	for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++) {
@@ -457,7 +466,140 @@ static size_t parse_state_call(parser *p)
 	else if (is_word(p->tok.kind) || p->tok.kind == IAMW__RT_STRING)
 		fail(p, IAMW_ESYNTAX, p->tok.offset, p->tok.length,
 		     "expected ')' after the alarm name (quote names that contain spaces)");
+	else if (p->tok.kind == IAMW__RT_COMMA)
+		fail(p, IAMW_ESYNTAX, p->tok.offset, p->tok.length,
+		     "expected ')' after the alarm name (quote names that contain commas)");
 	return NONE;
+}
+
+/* Expect token kind k; report what came instead (about `what`). */
+static int expect(parser *p, iamw__rule_tok_kind k, const char *what)
+{
+	if (p->tok.kind == k) {
+		advance(p);
+		return 0;
+	}
+	if (lex_error(p, &p->tok) || miscased_keyword(p, &p->tok))
+		return -1;
+	char found[64];
+	quote_tok(p, &p->tok, found, sizeof found);
+	fail(p, IAMW_ESYNTAX, p->tok.kind == IAMW__RT_EOF ? p->len : p->tok.offset,
+	     p->tok.length, "expected %s but found %s", what, found);
+	return -1;
+}
+
+/* A child reference inside AT_LEAST's list: a RN_STATE node of the state
+ * counted. */
+static size_t parse_listed_child(parser *p, iamw_alarm_state st, size_t at_offset)
+{
+	iamw__rule_token a = p->tok;
+	if (lex_error(p, &a))
+		return NONE;
+	if (!(is_word(a.kind) || a.kind == IAMW__RT_STRING)) {
+		expect(p, IAMW__RT_NAME, "an alarm name");
+		return NONE;
+	}
+	if (count_element(p, &a))
+		return NONE;
+	char *arg = arg_text(p, &a);
+	if (!arg) {
+		fail(p, IAMW_ENOMEM, IAMW_NO_OFFSET, 0, "out of memory");
+		return NONE;
+	}
+	size_t ref = add_ref(p, arg, a.offset, a.length);
+	size_t n = ref == NONE ? NONE : new_node(p, RN_STATE, at_offset);
+	if (n == NONE) {
+		iamw__free(arg);
+		return NONE;
+	}
+	p->r->nodes[n].state = st;
+	p->r->nodes[n].ref = ref;
+	p->r->nodes[n].arg = arg;
+	advance(p);
+	return n;
+}
+
+/* at_least  = "AT_LEAST" "(" threshold "," ["NOT"] state "," "(" child { "," child } ")" ")"
+ * threshold = digits | digits "%"
+ * state     = "ALARM" | "OK" | "INSUFFICIENT_DATA" */
+static size_t parse_at_least(parser *p)
+{
+	iamw__rule_token kw = p->tok;
+	advance(p);
+	if (expect(p, IAMW__RT_LPAREN, "'(' after AT_LEAST"))
+		return NONE;
+	iamw__rule_token th = p->tok;
+	unsigned long value = 0;
+	int percent = 0;
+	size_t i = 0;
+	const char *s = p->src + th.offset;
+	if (th.kind == IAMW__RT_NAME)
+		while (i < th.length && s[i] >= '0' && s[i] <= '9' && value <= 100000)
+			value = value * 10 + (unsigned long)(s[i++] - '0');
+	if (i > 0 && i + 1 == th.length && s[i] == '%') {
+		percent = 1;
+		i++;
+	}
+	if (th.kind != IAMW__RT_NAME || i == 0 || i != th.length) {
+		if (!lex_error(p, &th))
+			fail(p, IAMW_ESYNTAX, th.kind == IAMW__RT_EOF ? p->len : th.offset, th.length,
+			     "AT_LEAST needs a count or a percentage first (AT_LEAST(2, ALARM, (a, b)) "
+			     "or AT_LEAST(50%%, ALARM, (a, b)))");
+		return NONE;
+	}
+	if (percent && (value < 1 || value > 100)) {
+		fail(p, IAMW_ESYNTAX, th.offset, th.length,
+		     "an AT_LEAST percentage is from 1%% to 100%%");
+		return NONE;
+	}
+	advance(p);
+	if (expect(p, IAMW__RT_COMMA, "',' after the AT_LEAST threshold"))
+		return NONE;
+	int negate = 0;
+	if (p->tok.kind == IAMW__RT_NOT) {
+		negate = 1;
+		advance(p);
+	}
+	iamw_alarm_state st;
+	switch (p->tok.kind) {
+	case IAMW__RT_ALARM: st = IAMW_STATE_ALARM; break;
+	case IAMW__RT_OK: st = IAMW_STATE_OK; break;
+	case IAMW__RT_INSUFFICIENT_DATA: st = IAMW_STATE_INSUFFICIENT_DATA; break;
+	default:
+		expect(p, IAMW__RT_ALARM, "ALARM, OK or INSUFFICIENT_DATA in AT_LEAST");
+		return NONE;
+	}
+	advance(p);
+	if (expect(p, IAMW__RT_COMMA, "',' after the AT_LEAST state") ||
+	    expect(p, IAMW__RT_LPAREN, "'(' opening AT_LEAST's list of alarms"))
+		return NONE;
+	size_t n = new_node(p, RN_AT_LEAST, kw.offset);
+	if (n == NONE)
+		return NONE;
+	p->r->nodes[n].state = st;
+	p->r->nodes[n].negate = negate;
+	p->r->nodes[n].threshold = (unsigned)value;
+	p->r->nodes[n].percent = percent;
+	unsigned listed = 0;
+	for (;;) {
+		size_t c = parse_listed_child(p, st, kw.offset);
+		if (c == NONE)
+			return NONE;
+		append_child(p->r, n, c);
+		listed++;
+		if (p->tok.kind != IAMW__RT_COMMA)
+			break;
+		advance(p);
+	}
+	if (expect(p, IAMW__RT_RPAREN, "',' or ')' in AT_LEAST's list of alarms") ||
+	    expect(p, IAMW__RT_RPAREN, "')' closing AT_LEAST"))
+		return NONE;
+	if (!percent && (value < 1 || value > listed)) {
+		fail(p, IAMW_ESYNTAX, th.offset, th.length,
+		     "an AT_LEAST count is from 1 to the number of alarms listed (%u)", listed);
+		return NONE;
+	}
+	return n;
 }
 
 /* The token cannot start an operand: report why. */
@@ -470,9 +612,8 @@ static void bad_operand(parser *p)
 	switch (t->kind) {
 	case IAMW__RT_EOF:
 		fail(p, IAMW_ESYNTAX, p->len, 0,
-		     "expected ALARM, OK, INSUFFICIENT_DATA, TRUE, FALSE, NOT or '(' but found end "
-		     "of "
-		     "rule");
+		     "expected ALARM, OK, INSUFFICIENT_DATA, AT_LEAST, TRUE, FALSE, NOT or '(' but "
+		     "found end of rule");
 		return;
 	case IAMW__RT_RPAREN: fail(p, IAMW_ESYNTAX, t->offset, t->length, "unexpected ')'"); return;
 	case IAMW__RT_AND:
@@ -506,6 +647,7 @@ static size_t parse_primary(parser *p)
 	case IAMW__RT_ALARM:
 	case IAMW__RT_OK:
 	case IAMW__RT_INSUFFICIENT_DATA: return parse_state_call(p);
+	case IAMW__RT_AT_LEAST: return parse_at_least(p);
 	case IAMW__RT_LPAREN:
 		if (p->depth >= IAMW_RULE_MAX_DEPTH) {
 			fail(p, IAMW_EDEPTH, t.offset, t.length,
@@ -730,10 +872,26 @@ size_t iamw__rule_element_count(const iamw__rule *r)
 
 /* ------------------------------------------------------------ evaluation */
 
+static int eval_node(const iamw__rule *r, size_t i, const iamw_alarm_state *states);
+
+/* Whether AT_LEAST node n holds: enough listed children satisfy it. */
+static int eval_at_least(const iamw__rule *r, const rnode *n, const iamw_alarm_state *states)
+{
+	unsigned listed = 0, satisfied = 0;
+	for (size_t c = n->first; c != NONE; c = r->nodes[c].next) {
+		listed++;
+		satisfied += (unsigned)(eval_node(r, c, states) != n->negate);
+	}
+	/* a percentage asks for at least that share: ceil(p * listed / 100) */
+	unsigned need = n->percent ? (n->threshold * listed + 99) / 100 : n->threshold;
+	return satisfied >= need;
+}
+
 static int eval_node(const iamw__rule *r, size_t i, const iamw_alarm_state *states)
 {
 	const rnode *n = &r->nodes[i];
 	switch (n->kind) {
+	case RN_AT_LEAST: return eval_at_least(r, n, states);
 	case RN_TRUE: return 1;
 	case RN_FALSE: return 0;
 	case RN_STATE: return states[n->ref] == n->state;
@@ -815,6 +973,14 @@ static void mark_witnesses(const iamw__rule *r, size_t i, const iamw_alarm_state
 	case RN_FALSE: return;
 	case RN_STATE: mark[n->ref] = 1; return;
 	case RN_NOT: mark_witnesses(r, n->first, states, mark); return;
+	case RN_AT_LEAST:
+		/* it holds because of the children that satisfy it, and fails
+		 * because of those that do not */
+		v = eval_node(r, i, states);
+		for (size_t c = n->first; c != NONE; c = r->nodes[c].next)
+			if ((eval_node(r, c, states) != n->negate) == v)
+				mark_witnesses(r, c, states, mark);
+		return;
 	case RN_AND:
 	case RN_OR:
 		v = eval_node(r, i, states);
@@ -881,6 +1047,18 @@ static void dump_node(const iamw__rule *r, size_t i, iamw__buf *b)
 	case RN_NOT:
 		iamw__buf_adds(b, "(not ");
 		dump_node(r, n->first, b);
+		iamw__buf_addc(b, ')');
+		return;
+	case RN_AT_LEAST:
+		iamw__buf_addf(b, "(at-least %u%s %s%s", n->threshold, n->percent ? "%" : "",
+		               n->negate ? "not-" : "",
+		               n->state == IAMW_STATE_ALARM ? "alarm"
+		               : n->state == IAMW_STATE_OK  ? "ok"
+		                                            : "insufficient-data");
+		for (size_t c = n->first; c != NONE; c = r->nodes[c].next) {
+			iamw__buf_addc(b, ' ');
+			dump_name(b, r->nodes[c].arg);
+		}
 		iamw__buf_addc(b, ')');
 		return;
 	case RN_AND:

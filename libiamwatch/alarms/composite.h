@@ -57,10 +57,12 @@ typedef enum iamw__rule_tok_kind {
 	IAMW__RT_AND,
 	IAMW__RT_OR,
 	IAMW__RT_NOT,
+	IAMW__RT_AT_LEAST,
 	IAMW__RT_NAME,        /* bare word that is not a keyword */
 	IAMW__RT_STRING,      /* "..." with its quotes, escapes not yet removed */
 	IAMW__RT_BAD_ESCAPE,  /* "... up to and including a '\' not followed by " or \ */
-	IAMW__RT_UNTERMINATED /* "... that stops at the end or at a control byte */
+	IAMW__RT_UNTERMINATED, /* "... that stops at the end or at a control byte */
+	IAMW__RT_COMMA        /* separates AT_LEAST's arguments */
 } iamw__rule_tok_kind;
 
 typedef struct iamw__rule_token {
