@@ -741,6 +741,13 @@ START_TEST(test_reason_texts)
 	ck_assert_str_eq(b.data, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh "
 	                         "transitioned to ALARM at Friday 22 July, 2022 15:57:45 UTC");
 	iamw__buf_reset(&b);
+	/* single-digit days are padded, as in AWS's Lambda-action sample
+	 * ("Friday 04 August, 2023") */
+	iamw__composite_reason_child(&b, &us_east, "X", IAMW_STATE_ALARM,
+	                             ts("2023-08-04T09:05:07.000Z"));
+	ck_assert_str_eq(b.data, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:X "
+	                         "transitioned to ALARM at Friday 04 August, 2023 09:05:07 UTC");
+	iamw__buf_reset(&b);
 	iamw__composite_reason_config(&b, &us_east, "SuppressionDemo.EventBridge.Main", 0,
 	                              IAMW_STATE_OK);
 	ck_assert_str_eq(b.data, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:SuppressionDemo."

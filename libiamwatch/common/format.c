@@ -306,7 +306,7 @@ size_t iamw__fmt_time_long(int64_t ms, char *buf, size_t size)
 	                                     "May",     "June",     "July",      "August",
 	                                     "September", "October", "November", "December"};
 	tm_utc t = split_ms(ms);
-	return (size_t)snprintf(buf, size, "%s %u %s, %04lld %02u:%02u:%02u UTC", wdays[t.wday % 7],
+	return (size_t)snprintf(buf, size, "%s %02u %s, %04lld %02u:%02u:%02u UTC", wdays[t.wday % 7],
 	                        t.day, months[(t.mon - 1) % 12], (long long)t.year, t.hour, t.min,
 	                        t.sec);
 }
